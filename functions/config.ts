@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { parseProfiles } from "./domain/profiles.js";
+import { ConfigError } from "./errors.js";
+import type { Profile } from "./schemas.js";
+
+const Env = z.object({
+  BUCKET_NAME: z.string().min(3),
+  TABLE_NAME: z.string().min(3),
+  PROFILES: z.string().min(2),
+  AWS_REGION: z.string().min(1).default("us-east-1"),
+  /** Only for S3-compatible servers (local mode, tests); AWS needs none. */
+  S3_ENDPOINT: z.url().optional(),
+  DYNAMODB_ENDPOINT: z.url().optional(),
+});
+
+export interface Config {
+  bucket: string;
+  table: string;
+  region: string;
+  profiles: Profile[];
+  s3Endpoint?: string;
+  dynamoEndpoint?: string;
+}
+
+/**
+ * Reads and validates the environment once. Nothing else reads `process.env`. Throws a
+ * `ConfigError` naming every missing variable or bad profile, so a misconfigured function
+ * fails at cold start instead of on a user's request.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  let profiles: unknown;
+  try {
+    profiles = JSON.parse(e.PROFILES);
+  } catch (error) {
+    throw new ConfigError(`PROFILES is not valid JSON: ${(error as Error).message}`);
+  }
+  return {
+    bucket: e.BUCKET_NAME,
+    table: e.TABLE_NAME,
+    region: e.AWS_REGION,
+    profiles: parseProfiles(profiles),
+    ...(e.S3_ENDPOINT ? { s3Endpoint: e.S3_ENDPOINT } : {}),
+    ...(e.DYNAMODB_ENDPOINT ? { dynamoEndpoint: e.DYNAMODB_ENDPOINT } : {}),
+  };
+}

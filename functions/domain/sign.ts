@@ -1,0 +1,131 @@
+import { FileTooLargeError, ValidationError } from "../errors.js";
+import type { PostCondition, SignDeps } from "../ports.js";
+import type { Profile, SignPostRequest, SignPostResponse, SignPutRequest, SignPutResponse, Ticket } from "../schemas.js";
+import { keyPrefix, sanitizeFilename } from "./keys.js";
+import {
+  MAX_METADATA_BYTES,
+  MAX_SINGLE_PUT_BYTES,
+  PENDING_TICKET_RETENTION_SECONDS,
+  UPLOAD_ID_METADATA_KEY,
+} from "./limits.js";
+import type { Principal } from "./principal.js";
+import { assertContentType, assertMetadataKeys, assertMethod, profileFor } from "./profiles.js";
+
+/**
+ * Issues a presigned PUT: type, exact length, metadata, optional checksum and
+ * `if-none-match: *` are all signed, so S3 refuses any other upload. The ticket is
+ * stored before the URL is returned.
+ */
+export async function signPut(deps: SignDeps, principal: Principal, input: SignPutRequest): Promise<SignPutResponse> {
+  const profile = profileFor(deps.profiles, input.profile, principal);
+  assertMethod(profile, "put");
+  assertContentType(profile, input.contentType);
+  assertSize(profile, input.size, "size");
+  if (input.size > MAX_SINGLE_PUT_BYTES) {
+    throw new FileTooLargeError(`A single PUT is limited to ${MAX_SINGLE_PUT_BYTES} bytes by S3; use a multipart upload.`);
+  }
+  const start = begin(deps, principal, profile, input.metadata);
+  const key = start.prefix + sanitizeFilename(input.filename);
+  const signed = await deps.signer.presignPut({
+    key,
+    contentType: input.contentType,
+    contentLength: input.size,
+    metadata: start.metadata,
+    ...(input.checksumSha256 ? { checksumSha256: input.checksumSha256 } : {}),
+    expiresInSeconds: profile.expiresInSeconds,
+  });
+  const { filename, contentType, size: declaredSize } = input;
+  await deps.tickets.create({ ...start.ticket, key, method: "PUT", filename, contentType, declaredSize });
+  return { uploadId: start.uploadId, key, method: "PUT", url: signed.url, headers: signed.headers, expiresAt: start.expiresAt };
+}
+
+/**
+ * Issues a presigned POST policy: S3 enforces the size range, the key prefix, the content
+ * type (exact, or `starts-with` for a `type/*` profile) and every metadata field.
+ */
+export async function signPost(deps: SignDeps, principal: Principal, input: SignPostRequest): Promise<SignPostResponse> {
+  const profile = profileFor(deps.profiles, input.profile, principal);
+  assertMethod(profile, "post");
+  if (input.contentType !== undefined) assertContentType(profile, input.contentType);
+  const contentType = input.contentType ?? wildcardOf(profile);
+  const maxBytes = input.maxBytes ?? profile.maxBytes;
+  assertSize(profile, maxBytes, "maxBytes");
+  const start = begin(deps, principal, profile, input.metadata);
+  const key = start.prefix + (input.filename === undefined ? "${filename}" : sanitizeFilename(input.filename));
+
+  const fields: Record<string, string> = { success_action_status: "201" };
+  const conditions: PostCondition[] = [
+    ["starts-with", "$key", start.prefix],
+    ["content-length-range", profile.minBytes, maxBytes],
+  ];
+  if (contentType.endsWith("/*")) conditions.push(["starts-with", "$Content-Type", contentType.slice(0, -1)]);
+  else fields["Content-Type"] = contentType;
+  for (const [name, value] of Object.entries(start.metadata)) fields[`x-amz-meta-${name}`] = value;
+
+  const signed = await deps.signer.presignPost({ key, fields, conditions, expiresInSeconds: profile.expiresInSeconds });
+  await deps.tickets.create({
+    ...start.ticket,
+    key,
+    method: "POST",
+    ...(input.filename === undefined ? {} : { filename: input.filename }),
+    contentType,
+    maxBytes,
+  });
+  return {
+    uploadId: start.uploadId,
+    key,
+    method: "POST",
+    url: signed.url,
+    fields: signed.fields,
+    expiresAt: start.expiresAt,
+    conditions: { minBytes: profile.minBytes, maxBytes, contentType, keyPrefix: start.prefix },
+  };
+}
+
+/** What both methods share: metadata checks, a new id, the key prefix, times, the ticket's common fields. */
+function begin(deps: SignDeps, principal: Principal, profile: Profile, metadata: Record<string, string> = {}) {
+  assertMetadataKeys(profile, metadata);
+  const uploadId = deps.ids.next();
+  const signedMetadata = { [UPLOAD_ID_METADATA_KEY]: uploadId, ...metadata };
+  assertMetadataSize(signedMetadata);
+  const now = deps.clock.now();
+  const expires = new Date(now.getTime() + profile.expiresInSeconds * 1000);
+  const ticket = {
+    uploadId,
+    owner: principal.sub,
+    profile: profile.name,
+    minBytes: profile.minBytes,
+    maxBytes: profile.maxBytes,
+    metadata,
+    status: "pending",
+    createdAt: now.toISOString(),
+    expiresAt: expires.toISOString(),
+    ttl: Math.floor(expires.getTime() / 1000) + PENDING_TICKET_RETENTION_SECONDS,
+  } satisfies Partial<Ticket>;
+  return { uploadId, prefix: keyPrefix(principal.sub, uploadId), metadata: signedMetadata, expiresAt: ticket.expiresAt, ticket };
+}
+
+function assertSize(profile: Profile, size: number, path: string): void {
+  if (size > profile.maxBytes) {
+    throw new FileTooLargeError(`The profile '${profile.name}' accepts at most ${profile.maxBytes} bytes; ${path} is ${size}.`);
+  }
+  if (size < profile.minBytes) {
+    throw new ValidationError([{ path, message: `must be at least ${profile.minBytes} bytes for the profile '${profile.name}'` }]);
+  }
+}
+
+function assertMetadataSize(metadata: Record<string, string>): void {
+  const bytes = Object.entries(metadata).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  if (bytes > MAX_METADATA_BYTES) {
+    throw new ValidationError([{ path: "metadata", message: `must not exceed ${MAX_METADATA_BYTES} bytes in all` }]);
+  }
+}
+
+/** The `type/*` a POST without a content type is limited to; only for single-wildcard profiles. */
+function wildcardOf(profile: Profile): string {
+  const [only, ...rest] = profile.contentTypes;
+  if (only?.endsWith("/*") && rest.length === 0) return only;
+  throw new ValidationError([
+    { path: "contentType", message: `required for the profile '${profile.name}' (it accepts ${profile.contentTypes.join(", ")})` },
+  ]);
+}

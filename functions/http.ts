@@ -1,0 +1,80 @@
+/**
+ * The only place that reads API Gateway events and builds API responses. Every error
+ * becomes the contract's `{"error":{code,message,details?}}`; unknown ones are logged once
+ * and answered with a generic 500.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { z } from "zod";
+import { principalFromClaims, type Principal } from "./domain/principal.js";
+import { MAX_BODY_BYTES } from "./domain/limits.js";
+import { AppError, BodyTooLargeError, InvalidJsonError, ValidationError, type ErrorDetail } from "./errors.js";
+import { logger } from "./log.js";
+
+/** An HTTP API (payload 2.0) event, with or without the JWT authorizer's context. */
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+export type HttpHandler = (event: HttpEvent) => Promise<HttpResult>;
+
+const HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+
+export const json = (statusCode: number, body: unknown): HttpResult => ({
+  statusCode,
+  headers: HEADERS,
+  body: JSON.stringify(body),
+});
+export const ok = (body: unknown) => json(200, body);
+export const created = (body: unknown) => json(201, body);
+
+/** Wraps a handler so that whatever it throws becomes a contract error response. */
+export function httpHandler(fn: HttpHandler): HttpHandler {
+  return async (event) => {
+    try {
+      return await fn(event);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+export function errorResponse(error: unknown): HttpResult {
+  if (error instanceof AppError) {
+    const { code, message, details } = error;
+    return json(error.status, { error: { code, message, ...(details ? { details } : {}) } });
+  }
+  logger.error("unhandled error", { error: error instanceof Error ? error : String(error) });
+  return json(500, { error: { code: "internal", message: "Something went wrong on our side; please try again." } });
+}
+
+/** The caller, from the claims the JWT authorizer verified; none → 401. */
+export function principalFrom(event: HttpEvent): Principal {
+  const context = event?.requestContext as { authorizer?: { jwt?: { claims?: unknown } } } | undefined;
+  return principalFromClaims(context?.authorizer?.jwt?.claims);
+}
+
+/** Parses and validates a JSON body: too big → 413, not a JSON object → 400, schema → 422. */
+export function parseBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.output<S> {
+  const raw = typeof event?.body === "string" ? event.body : "";
+  if (raw.length > (event.isBase64Encoded ? (MAX_BODY_BYTES * 4) / 3 + 4 : MAX_BODY_BYTES)) {
+    throw new BodyTooLargeError(MAX_BODY_BYTES);
+  }
+  const bytes = Buffer.from(raw, event.isBase64Encoded ? "base64" : "utf8");
+  if (bytes.length > MAX_BODY_BYTES) throw new BodyTooLargeError(MAX_BODY_BYTES);
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    throw new InvalidJsonError();
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidJsonError();
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(result.error.issues.flatMap(toDetails));
+  return result.data;
+}
+
+function toDetails(issue: z.core.$ZodIssue): ErrorDetail[] {
+  const path = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: "unknown field" }));
+  }
+  return [{ path: path || "body", message: issue.message }];
+}

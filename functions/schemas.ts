@@ -1,0 +1,174 @@
+/**
+ * Every shape of the contract as a zod schema; the types are `z.infer` of these.
+ * Limits come from `domain/limits.ts` so schemas, domain and stack agree.
+ */
+import { z } from "zod";
+import {
+  DEFAULT_EXPIRES_IN_SECONDS,
+  MAX_EXPIRES_IN_SECONDS,
+  MAX_FILENAME_CHARS,
+  MAX_METADATA_VALUE_CHARS,
+  MAX_OBJECT_BYTES,
+  MIN_EXPIRES_IN_SECONDS,
+  UPLOAD_ID_METADATA_KEY,
+} from "./domain/limits.js";
+
+const TOKEN = "[a-z0-9][a-z0-9!#$&^_.+-]*";
+/** `type/subtype`, lowercase, no parameters. */
+export const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}$`);
+/** A media type or a `type/*` wildcard. */
+const MEDIA_TYPE_PATTERN = new RegExp(`^${TOKEN}/(?:${TOKEN}|\\*)$`);
+
+const MediaType = z
+  .string()
+  .max(255)
+  .trim()
+  .toLowerCase()
+  .regex(MEDIA_TYPE, "must be a media type such as image/png, without parameters");
+
+const MetadataKey = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be 1-64 lowercase letters, digits or '-'")
+  .refine((k) => k !== UPLOAD_ID_METADATA_KEY, `'${UPLOAD_ID_METADATA_KEY}' is reserved`);
+
+// Header values are trimmed in transit, so surrounding whitespace would break the signature.
+const MetadataValue = z
+  .string()
+  .max(MAX_METADATA_VALUE_CHARS)
+  .regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, "must be printable ASCII without surrounding spaces");
+
+export const Metadata = z.record(z.string(), MetadataValue);
+
+export const UploadMethod = z.enum(["put", "post", "multipart"]);
+
+export const ProfileSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be 1-64 lowercase letters, digits, '_' or '-'"),
+    contentTypes: z
+      .array(z.string().trim().toLowerCase().regex(MEDIA_TYPE_PATTERN, "must be type/subtype or type/*"))
+      .min(1),
+    minBytes: z.int().min(0).default(1),
+    maxBytes: z.int().min(1).max(MAX_OBJECT_BYTES),
+    methods: z.array(UploadMethod).min(1).default(["put", "post"]),
+    expiresInSeconds: z.int().min(MIN_EXPIRES_IN_SECONDS).max(MAX_EXPIRES_IN_SECONDS).default(DEFAULT_EXPIRES_IN_SECONDS),
+    metadataKeys: z.array(MetadataKey).default([]),
+    allowedGroups: z.array(z.string().min(1)).default([]),
+  })
+  .refine((p) => p.minBytes <= p.maxBytes, { path: ["minBytes"], message: "must not exceed maxBytes" });
+export type Profile = z.infer<typeof ProfileSchema>;
+
+export const ProfileListSchema = z
+  .array(ProfileSchema)
+  .min(1, "at least one profile is required")
+  .superRefine((profiles, ctx) => {
+    const seen = new Set<string>();
+    profiles.forEach((p, i) => {
+      if (seen.has(p.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `duplicate profile name '${p.name}'` });
+      seen.add(p.name);
+    });
+  });
+
+/** What `GET /profiles` shows: everything but the group list. */
+export const PublicProfile = z.object({
+  name: z.string(),
+  contentTypes: z.array(z.string()),
+  minBytes: z.number(),
+  maxBytes: z.number(),
+  methods: z.array(UploadMethod),
+  expiresInSeconds: z.number(),
+  metadataKeys: z.array(z.string()),
+});
+export const ProfilesResponse = z.object({ profiles: z.array(PublicProfile) });
+export type ProfilesResponse = z.infer<typeof ProfilesResponse>;
+
+const ProfileName = z.string().min(1).max(64);
+const Filename = z.string().min(1).max(MAX_FILENAME_CHARS);
+const Size = z.int().min(0);
+
+export const SignPutRequest = z.strictObject({
+  profile: ProfileName,
+  filename: Filename,
+  contentType: MediaType,
+  size: Size,
+  metadata: Metadata.optional(),
+  checksumSha256: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, "must be the base64 of a 32-byte SHA-256 digest")
+    .optional(),
+});
+export type SignPutRequest = z.infer<typeof SignPutRequest>;
+
+export const SignPostRequest = z.strictObject({
+  profile: ProfileName,
+  filename: Filename.optional(),
+  contentType: MediaType.optional(),
+  maxBytes: Size.optional(),
+  metadata: Metadata.optional(),
+});
+export type SignPostRequest = z.infer<typeof SignPostRequest>;
+
+const IsoDate = z.iso.datetime();
+
+export const SignPutResponse = z.object({
+  uploadId: z.string(),
+  key: z.string(),
+  method: z.literal("PUT"),
+  url: z.url(),
+  headers: z.record(z.string(), z.string()),
+  expiresAt: IsoDate,
+});
+export type SignPutResponse = z.infer<typeof SignPutResponse>;
+
+export const SignPostResponse = z.object({
+  uploadId: z.string(),
+  key: z.string(),
+  method: z.literal("POST"),
+  url: z.url(),
+  fields: z.record(z.string(), z.string()),
+  expiresAt: IsoDate,
+  conditions: z.object({
+    minBytes: z.number(),
+    maxBytes: z.number(),
+    contentType: z.string(),
+    keyPrefix: z.string(),
+  }),
+});
+export type SignPostResponse = z.infer<typeof SignPostResponse>;
+
+export const TicketStatus = z.enum(["pending", "completed", "rejected"]);
+
+/** A ticket as stored: what a client may upload, and later what it did upload. */
+export const Ticket = z.object({
+  uploadId: z.string(),
+  owner: z.string(),
+  profile: z.string(),
+  key: z.string(),
+  method: z.enum(["PUT", "POST"]),
+  filename: z.string().optional(),
+  /** An exact media type, or a `type/*` wildcard for a POST without a content type. */
+  contentType: z.string(),
+  declaredSize: z.number().optional(),
+  minBytes: z.number(),
+  maxBytes: z.number(),
+  metadata: z.record(z.string(), z.string()),
+  status: TicketStatus,
+  createdAt: IsoDate,
+  expiresAt: IsoDate,
+  /** DynamoDB TTL, epoch seconds. */
+  ttl: z.number(),
+  size: z.number().optional(),
+  etag: z.string().optional(),
+  completedAt: IsoDate.optional(),
+  rejectReason: z.string().optional(),
+});
+export type Ticket = z.infer<typeof Ticket>;
+
+/**
+ * JWT claims as API Gateway's JWT authorizer passes them. Arrays arrive flattened to
+ * strings like `[a b]`, so groups are taken as they come and normalized in the domain.
+ */
+export const Claims = z.object({
+  sub: z.string().min(1).max(1024),
+  "cognito:groups": z.unknown().optional(),
+  groups: z.unknown().optional(),
+});

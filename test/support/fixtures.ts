@@ -1,0 +1,65 @@
+/** In-memory ports and event builders for unit tests: no network, no AWS. */
+import { readFileSync } from "node:fs";
+import { monotonicFactory } from "ulid";
+import { s3Client } from "../../functions/adapters/clients.js";
+import { S3Signer } from "../../functions/adapters/s3-signer.js";
+import { DEMO_PROFILES } from "../../functions/domain/profiles.js";
+import type { HttpEvent } from "../../functions/http.js";
+import type { SignDeps, TicketStore } from "../../functions/ports.js";
+import type { Profile, Ticket } from "../../functions/schemas.js";
+
+export const NOW = new Date("2026-11-21T10:00:00.000Z");
+
+export class MemoryTicketStore implements TicketStore {
+  readonly items = new Map<string, Ticket>();
+  async create(ticket: Ticket): Promise<void> {
+    if (this.items.has(ticket.uploadId)) throw new Error(`duplicate ticket ${ticket.uploadId}`);
+    this.items.set(ticket.uploadId, structuredClone(ticket));
+  }
+}
+
+/** A signer with static credentials: signing is pure computation, no request is sent. */
+export const offlineSigner = () =>
+  new S3Signer(
+    s3Client({
+      region: "us-east-1",
+      endpoint: "http://127.0.0.1:9",
+      credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
+    }),
+    "uploads",
+  );
+
+export function memoryDeps(overrides: Partial<SignDeps> & { profiles?: Profile[] } = {}) {
+  const tickets = new MemoryTicketStore();
+  const next = monotonicFactory();
+  const deps: SignDeps = {
+    profiles: DEMO_PROFILES,
+    signer: offlineSigner(),
+    tickets,
+    clock: { now: () => NOW },
+    ids: { next: () => next(NOW.getTime()) },
+    ...overrides,
+  };
+  return { deps, tickets };
+}
+
+const captured = JSON.parse(
+  readFileSync(new URL("../events/http-api-sign-put.json", import.meta.url), "utf8"),
+) as HttpEvent & { requestContext: { authorizer: { jwt: { claims: Record<string, unknown> } } } };
+
+/** The captured API Gateway event with another body and/or claims (`null` = no authorizer). */
+export function httpEvent(opts: { body?: unknown; claims?: Record<string, unknown> | null; raw?: string; base64?: boolean } = {}): HttpEvent {
+  const event = structuredClone(captured);
+  if ("raw" in opts) event.body = opts.raw;
+  else if ("body" in opts) event.body = JSON.stringify(opts.body);
+  if (opts.base64) {
+    event.body = Buffer.from(event.body ?? "").toString("base64");
+    event.isBase64Encoded = true;
+  }
+  if (opts.claims === null) delete (event.requestContext as { authorizer?: unknown }).authorizer;
+  else if (opts.claims) event.requestContext.authorizer.jwt.claims = opts.claims;
+  return event;
+}
+
+/** Parses a handler result's JSON body. */
+export const bodyOf = (result: { body?: string }) => JSON.parse(result.body ?? "null") as Record<string, any>;

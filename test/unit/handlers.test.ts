@@ -1,0 +1,130 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { makeHealthHandler, makeProfilesHandler } from "../../functions/handlers/public.js";
+import { makeSignPostHandler, makeSignPutHandler } from "../../functions/handlers/sign.js";
+import { DEMO_PROFILES, parseProfiles } from "../../functions/domain/profiles.js";
+import { bodyOf, httpEvent, memoryDeps } from "../support/fixtures.js";
+
+const put = { profile: "avatar", filename: "me.png", contentType: "image/png", size: 12345, metadata: { caption: "hi" } };
+const { deps } = memoryDeps();
+const signPut = makeSignPutHandler(deps);
+const signPost = makeSignPostHandler(deps);
+
+/** The contract's error shape, exactly. */
+function expectContractError(result: { statusCode?: number; body?: string; headers?: Record<string, unknown> }, status: number, code: string) {
+  expect(result.statusCode).toBe(status);
+  expect(result.headers?.["content-type"]).toMatch(/^application\/json/);
+  const body = bodyOf(result);
+  expect(Object.keys(body)).toEqual(["error"]);
+  expect(body.error.code).toBe(code);
+  expect(typeof body.error.message).toBe("string");
+  return body.error as { code: string; message: string; details?: Array<{ path: string; message: string }> };
+}
+
+describe("sign handlers over the captured API Gateway event", () => {
+  it("answers 201 with the ticket for the captured event", async () => {
+    const result = await signPut(httpEvent());
+    expect(result.statusCode).toBe(201);
+    const body = bodyOf(result);
+    expect(body.key).toBe(`uploads/3c1d8f0e-1a2b-4c3d-9e8f-0a1b2c3d4e5f/${body.uploadId}/me.png`);
+    expect(body.method).toBe("PUT");
+  });
+
+  it("reads a base64-encoded body", async () => {
+    expect((await signPost(httpEvent({ body: { profile: "avatar", contentType: "image/png" }, base64: true }))).statusCode).toBe(201);
+  });
+
+  it.each([
+    ["no authorizer", httpEvent({ claims: null }), 401, "unauthorized"],
+    ["claims without sub", httpEvent({ claims: { iss: "x" } }), 401, "unauthorized"],
+    ["not JSON", httpEvent({ raw: "{nope" }), 400, "invalid_json"],
+    ["a JSON array", httpEvent({ raw: "[1,2]" }), 400, "invalid_json"],
+    ["a JSON string", httpEvent({ raw: '"hi"' }), 400, "invalid_json"],
+    ["no body", httpEvent({ raw: "" }), 400, "invalid_json"],
+    ["a 17 KiB body", httpEvent({ body: { ...put, filename: "a".repeat(17 * 1024) } }), 413, "body_too_large"],
+    ["a too-large file", httpEvent({ body: { ...put, size: 6e6 } }), 413, "file_too_large"],
+    ["a forbidden type", httpEvent({ body: { ...put, contentType: "text/html" } }), 415, "unsupported_media_type"],
+    ["an unknown profile", httpEvent({ body: { ...put, profile: "x" } }), 422, "validation_failed"],
+  ])("maps %s to %i %s", async (_name, event, status, code) => {
+    expectContractError(await signPut(event), status, code);
+  });
+
+  it("answers 403 when the user's groups may not use the profile", async () => {
+    const staff = makeSignPutHandler(memoryDeps({ profiles: parseProfiles([{ name: "avatar", contentTypes: ["image/png"], maxBytes: 99999, allowedGroups: ["admins"], metadataKeys: ["caption"] }]) }).deps);
+    expectContractError(await staff(httpEvent()), 403, "forbidden");
+    expect((await staff(httpEvent({ claims: { sub: "root", "cognito:groups": "[admins]" } }))).statusCode).toBe(201);
+  });
+
+  it("lists every schema violation in details", async () => {
+    const error = expectContractError(
+      await signPut(httpEvent({ body: { profile: "avatar", contentType: "image/png; charset=x", size: -1, extra: true, metadata: { caption: " padded " } } })),
+      422,
+      "validation_failed",
+    );
+    expect(error.details?.map((d) => d.path).sort()).toEqual(["contentType", "extra", "filename", "metadata.caption", "size"]);
+  });
+
+  it("answers 500 internal without leaking the cause when the ticket store fails", async () => {
+    const failing = makeSignPutHandler(memoryDeps({ tickets: { create: async () => { throw new Error("secret table arn:aws:dynamodb:xyz"); } } }).deps);
+    const error = expectContractError(await failing(httpEvent()), 500, "internal");
+    expect(JSON.stringify(error)).not.toMatch(/secret|arn|stack/i);
+    expect(error).not.toHaveProperty("details");
+  });
+});
+
+describe("public handlers", () => {
+  it("GET /profiles lists the demo profiles", async () => {
+    const body = bodyOf(await makeProfilesHandler({ profiles: DEMO_PROFILES })(httpEvent()));
+    expect(body.profiles.map((p: { name: string }) => p.name)).toEqual(["avatar", "document", "photo"]);
+  });
+
+  it("GET /health is ok", async () => {
+    expect(bodyOf(await makeHealthHandler()(httpEvent()))).toEqual({ status: "ok" });
+  });
+});
+
+describe("no client input produces a 500", () => {
+  const claims = fc.oneof(
+    fc.constant(null),
+    fc.record({ sub: fc.oneof(fc.string(), fc.integer(), fc.constant(undefined)), "cognito:groups": fc.anything(), groups: fc.anything() }, { requiredKeys: [] }),
+    fc.dictionary(fc.string(), fc.jsonValue()),
+  );
+  const field = <T>(arb: fc.Arbitrary<T>) => fc.oneof(arb, fc.jsonValue());
+  const body = fc.oneof(
+    fc.jsonValue(),
+    fc.record(
+      {
+        profile: field(fc.constantFrom("avatar", "document", "photo", "nope", "")),
+        filename: field(fc.string({ unit: "binary", maxLength: 2000 })),
+        contentType: field(fc.constantFrom("image/png", "image/heic", "application/pdf", "IMAGE/PNG", "text/html", "image/*", "x")),
+        size: field(fc.oneof(fc.integer(), fc.double(), fc.constant(5242880))),
+        maxBytes: field(fc.oneof(fc.integer(), fc.double())),
+        metadata: field(fc.dictionary(fc.string(), fc.oneof(fc.string({ unit: "binary" }), fc.jsonValue()))),
+        checksumSha256: field(fc.base64String()),
+      },
+      { requiredKeys: [] },
+    ),
+  );
+  const raw = fc.oneof(body.map((b) => JSON.stringify(b) ?? ""), fc.string({ unit: "binary" }));
+
+  it.each([
+    ["PUT", signPut],
+    ["POST", signPost],
+  ])("sign %s: every answer is 201 or a contract 4xx", async (_name, handler) => {
+    await fc.assert(
+      fc.asyncProperty(raw, claims, fc.boolean(), async (text, c, base64) => {
+        const result = await handler(httpEvent({ raw: text, claims: c as Record<string, unknown> | null, base64 }));
+        const status = result.statusCode ?? 0;
+        expect(status === 201 || (status >= 400 && status < 500)).toBe(true);
+        if (status !== 201) {
+          const error = bodyOf(result).error;
+          expect(Object.keys(bodyOf(result))).toEqual(["error"]);
+          expect(error.code).toMatch(/^[a-z_]+$/);
+          expect(typeof error.message).toBe("string");
+          if (error.details) for (const d of error.details) expect(d).toEqual({ path: expect.any(String), message: expect.any(String) });
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../functions/config.js";
+import { principalFromClaims } from "../../functions/domain/principal.js";
+import { contentTypeAllowed, DEMO_PROFILES, parseProfiles, profileFor, publicProfiles } from "../../functions/domain/profiles.js";
+import { ConfigError, ForbiddenError, UnauthorizedError, ValidationError } from "../../functions/errors.js";
+
+describe("parseProfiles", () => {
+  it("fills the contract's defaults", () => {
+    const [p] = parseProfiles([{ name: "doc", contentTypes: ["Application/PDF"], maxBytes: 10 }]);
+    expect(p).toEqual({
+      name: "doc", contentTypes: ["application/pdf"], minBytes: 1, maxBytes: 10, methods: ["put", "post"],
+      expiresInSeconds: 300, metadataKeys: [], allowedGroups: [],
+    });
+  });
+
+  it.each([
+    [[{ name: "avatar", contentTypes: ["image/png"], maxBytes: 0 }], /profile "avatar" \(#0\): maxBytes/],
+    [[{ name: "avatar", contentTypes: ["png"], maxBytes: 5 }], /profile "avatar" \(#0\): contentTypes\.0: must be type\/subtype/],
+    [[{ name: "a", contentTypes: ["image/png"], maxBytes: 5 }, { name: "Bad Name", contentTypes: ["x/y"], maxBytes: 1 }], /profile "Bad Name" \(#1\): name/],
+    [[{ name: "a", contentTypes: ["image/png"], maxBytes: 5, expiresInSeconds: 7200 }], /profile "a" \(#0\): expiresInSeconds/],
+    [[{ name: "a", contentTypes: ["image/png"], minBytes: 9, maxBytes: 5 }], /profile "a" \(#0\): minBytes: must not exceed maxBytes/],
+    [[{ name: "a", contentTypes: ["image/png"], maxBytes: 5, metadataKeys: ["upload-id"] }], /metadataKeys\.0: 'upload-id' is reserved/],
+    [[{ name: "a", contentTypes: ["image/png"], maxBytes: 5, methods: ["get"] }], /profile "a" \(#0\): methods\.0/],
+    [[{ name: "a", contentTypes: ["image/png"], maxBytes: 5, colour: "red" }], /profile "a" \(#0\): \(profile\): Unrecognized key/],
+    [[{ name: "a", contentTypes: ["image/png"], maxBytes: 5 }, { name: "a", contentTypes: ["image/png"], maxBytes: 5 }], /profile "a" \(#1\): name: duplicate/],
+    [[], /at least one profile/],
+    [{}, /expected array/],
+  ])("fails fast on %j naming the profile and field", (raw, message) => {
+    expect(() => parseProfiles(raw)).toThrow(ConfigError);
+    expect(() => parseProfiles(raw)).toThrow(message);
+  });
+});
+
+describe("loadConfig", () => {
+  const env = { BUCKET_NAME: "bucket", TABLE_NAME: "tickets", PROFILES: JSON.stringify(DEMO_PROFILES) };
+
+  it("reads bucket, table, region and profiles", () => {
+    expect(loadConfig({ ...env, AWS_REGION: "eu-west-1" })).toMatchObject({ bucket: "bucket", table: "tickets", region: "eu-west-1" });
+  });
+
+  it("names every missing variable", () => {
+    expect(() => loadConfig({})).toThrow(/BUCKET_NAME[\s\S]*TABLE_NAME[\s\S]*PROFILES/);
+  });
+
+  it("refuses PROFILES that are not JSON or not valid", () => {
+    expect(() => loadConfig({ ...env, PROFILES: "[{" })).toThrow(/PROFILES is not valid JSON/);
+    expect(() => loadConfig({ ...env, PROFILES: '[{"name":"x"}]' })).toThrow(/profile "x" \(#0\): contentTypes/);
+  });
+});
+
+describe("profile rules", () => {
+  const alice = { sub: "alice", groups: [] };
+
+  it("matches exact types and type/* wildcards", () => {
+    expect(contentTypeAllowed(["image/png"], "image/png")).toBe(true);
+    expect(contentTypeAllowed(["image/png"], "image/pngx")).toBe(false);
+    expect(contentTypeAllowed(["image/*"], "image/heic")).toBe(true);
+    expect(contentTypeAllowed(["image/*"], "imagex/png")).toBe(false);
+    expect(contentTypeAllowed(["image/*"], "application/image")).toBe(false);
+  });
+
+  it("refuses unknown profiles with 422 and foreign groups with 403", () => {
+    const profiles = parseProfiles([{ name: "staff-only", contentTypes: ["text/plain"], maxBytes: 10, allowedGroups: ["staff"] }]);
+    expect(() => profileFor(profiles, "nope", alice)).toThrow(ValidationError);
+    expect(() => profileFor(profiles, "staff-only", alice)).toThrow(ForbiddenError);
+    expect(profileFor(profiles, "staff-only", { sub: "bob", groups: ["staff"] }).name).toBe("staff-only");
+  });
+
+  it("shows profiles without their group lists", () => {
+    const { profiles } = publicProfiles(DEMO_PROFILES);
+    expect(profiles.map((p) => p.name)).toEqual(["avatar", "document", "photo"]);
+    expect(profiles[0]).not.toHaveProperty("allowedGroups");
+  });
+});
+
+describe("principalFromClaims", () => {
+  it.each([
+    [{ sub: "a", "cognito:groups": "[staff editors]" }, ["staff", "editors"]],
+    [{ sub: "a", "cognito:groups": "staff" }, ["staff"]],
+    [{ sub: "a", groups: '["x","y"]' }, ["x", "y"]],
+    [{ sub: "a", groups: ["x", 3, ""] }, ["x"]],
+    [{ sub: "a", groups: 7 }, []],
+    [{ sub: "a" }, []],
+  ])("reads groups from %j", (claims, groups) => {
+    expect(principalFromClaims(claims)).toEqual({ sub: "a", groups });
+  });
+
+  it.each([undefined, null, {}, { sub: "" }, { sub: 42 }, "alice"])("refuses %j with 401", (claims) => {
+    expect(() => principalFromClaims(claims)).toThrow(UnauthorizedError);
+  });
+});
