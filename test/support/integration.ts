@@ -1,0 +1,59 @@
+/** Real clients, bucket and table for integration tests, on the servers global-setup started. */
+import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { monotonicFactory } from "ulid";
+import { inject } from "vitest";
+import { documentClient, s3Client } from "../../functions/adapters/clients.js";
+import { DynamoTicketStore } from "../../functions/adapters/dynamo-ticket-store.js";
+import { S3Signer } from "../../functions/adapters/s3-signer.js";
+import { ticketTableDefinition } from "../../functions/adapters/ticket-table.js";
+import { DEMO_PROFILES } from "../../functions/domain/profiles.js";
+import type { SignDeps } from "../../functions/ports.js";
+import type { Profile, Ticket } from "../../functions/schemas.js";
+
+export const strictS3 = inject("strictS3");
+
+const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** A fresh table on the DynamoDB-compatible server. */
+export async function ticketTable() {
+  const client = documentClient({ region: "us-east-1", endpoint: inject("dynamoEndpoint"), credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const table = unique("tickets");
+  await client.send(new CreateTableCommand(ticketTableDefinition(table)));
+  return {
+    client,
+    table,
+    store: new DynamoTicketStore(client, table),
+    get: async (uploadId: string) => (await client.send(new GetCommand({ TableName: table, Key: { uploadId } }))).Item as Ticket | undefined,
+  };
+}
+
+/** An S3 client with the bucket owner's credentials on the strict server. */
+export function ownerS3(options: { systemClockOffset?: number } = {}): S3Client {
+  if (!strictS3) throw new Error("strict S3 is not running");
+  const client = s3Client({
+    region: strictS3.region,
+    endpoint: strictS3.endpoint,
+    credentials: { accessKeyId: strictS3.accessKeyId, secretAccessKey: strictS3.secretAccessKey },
+  });
+  if (options.systemClockOffset) client.config.systemClockOffset = options.systemClockOffset;
+  return client;
+}
+
+/** Everything the sign handlers need, wired to the real servers with a fresh bucket and table. */
+export async function strictDeps(profiles: Profile[] = DEMO_PROFILES) {
+  const s3 = ownerS3();
+  const bucket = unique("uploads");
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const tickets = await ticketTable();
+  const next = monotonicFactory();
+  const deps: SignDeps = {
+    profiles,
+    signer: new S3Signer(s3, bucket),
+    tickets: tickets.store,
+    clock: { now: () => new Date() },
+    ids: { next: () => next() },
+  };
+  return { deps, s3, bucket, tickets };
+}
