@@ -71,6 +71,16 @@ export function parseBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.o
   return result.data;
 }
 
+/** Validates the query string: schema violations → 422. */
+export function parseQuery<S extends z.ZodType>(event: HttpEvent, schema: S): z.output<S> {
+  const result = schema.safeParse(event?.queryStringParameters ?? {});
+  if (!result.success) throw new ValidationError(result.error.issues.flatMap(toDetails));
+  return result.data;
+}
+
+/** A path parameter of the route, `""` when absent. */
+export const pathParameter = (event: HttpEvent, name: string): string => event?.pathParameters?.[name] ?? "";
+
 function toDetails(issue: z.core.$ZodIssue): ErrorDetail[] {
   const path = issue.path.map(String).join(".");
   if (issue.code === "unrecognized_keys") {

@@ -50,6 +50,54 @@ export interface Signer {
 export interface TicketStore {
   /** Stores a new ticket; never overwrites one with the same id. */
   create(ticket: Ticket): Promise<void>;
+  /** The ticket with this id (strongly consistent), or `undefined`. */
+  get(uploadId: string): Promise<Ticket | undefined>;
+  /**
+   * Applies `changes` (an `undefined` value removes the attribute) and increments
+   * `version`, only if the stored version is still `expectedVersion`. False when it is not.
+   */
+  update(uploadId: string, expectedVersion: number, changes: Partial<Ticket>): Promise<boolean>;
+  /** An owner's tickets, newest first. */
+  listByOwner(owner: string, query: TicketQuery): Promise<TicketPage>;
+}
+
+/** Where a page starts: the position of the last ticket of the previous page. */
+export interface TicketPosition {
+  owner: string;
+  createdAt: string;
+  uploadId: string;
+}
+
+export interface TicketQuery {
+  limit: number;
+  after?: TicketPosition;
+  /** Only tickets of this view status; `expired`/`pending` are split at `expiredBefore`. */
+  status?: "pending" | "completed" | "rejected" | "expired";
+  /** Pending tickets whose `expiresAt` is before this are expired (ISO). */
+  expiredBefore: string;
+}
+
+export interface TicketPage {
+  items: Ticket[];
+  /** Set when more tickets may follow. */
+  next?: TicketPosition;
+}
+
+/** What S3 says about an object now. */
+export interface ObjectInfo {
+  size: number;
+  contentType: string;
+  etag: string;
+  lastModified: Date;
+  /** User metadata without the `x-amz-meta-` prefix. */
+  metadata: Record<string, string>;
+}
+
+export interface ObjectStore {
+  /** The object's current state, or `undefined` if there is none. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Deletes the object; deleting a missing object is not an error. */
+  delete(key: string): Promise<void>;
 }
 
 export interface Clock {
@@ -59,6 +107,19 @@ export interface Clock {
 export interface Ids {
   /** A new ULID. */
   next(): string;
+}
+
+/** What recording completed uploads needs. */
+export interface RecordDeps {
+  tickets: TicketStore;
+  objects: ObjectStore;
+  clock: Clock;
+}
+
+/** What the status routes need. */
+export interface StatusDeps {
+  tickets: TicketStore;
+  clock: Clock;
 }
 
 /** Everything the signing use cases need. */

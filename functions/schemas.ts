@@ -160,8 +160,54 @@ export const Ticket = z.object({
   etag: z.string().optional(),
   completedAt: IsoDate.optional(),
   rejectReason: z.string().optional(),
+  /** When the recorded object was last modified (S3's value), to ignore stale events. */
+  objectModifiedAt: IsoDate.optional(),
+  /** Optimistic-locking counter: every update is conditional on it. */
+  version: z.number(),
 });
 export type Ticket = z.infer<typeof Ticket>;
+
+/** What `GET /uploads/{id}` shows of a ticket. */
+export const TicketView = z.object({
+  uploadId: z.string(),
+  key: z.string(),
+  profile: z.string(),
+  method: z.enum(["PUT", "POST"]),
+  filename: z.string().optional(),
+  contentType: z.string(),
+  status: z.enum(["pending", "completed", "rejected", "expired"]),
+  size: z.number().optional(),
+  etag: z.string().optional(),
+  createdAt: IsoDate,
+  expiresAt: IsoDate,
+  completedAt: IsoDate.optional(),
+  rejectReason: z.string().optional(),
+});
+export type TicketView = z.infer<typeof TicketView>;
+export type ViewStatus = TicketView["status"];
+
+export const ListUploadsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(2048).optional(),
+  status: TicketView.shape.status.optional(),
+});
+export type ListUploadsQuery = z.infer<typeof ListUploadsQuery>;
+
+export const ListUploadsResponse = z.object({ items: z.array(TicketView), nextCursor: z.string().nullable() });
+export type ListUploadsResponse = z.infer<typeof ListUploadsResponse>;
+
+/** One S3 event notification record, as much of it as the record handler reads. */
+export const S3EventRecord = z.object({
+  eventName: z.string(),
+  s3: z.object({
+    bucket: z.object({ name: z.string() }),
+    object: z.object({ key: z.string().min(1), size: z.number().optional(), eTag: z.string().optional() }),
+  }),
+});
+export type S3EventRecord = z.infer<typeof S3EventRecord>;
+
+/** An S3 notification; records stay `unknown` so one malformed record cannot hide the others. */
+export const S3Event = z.object({ Records: z.array(z.unknown()).default([]) });
 
 /**
  * JWT claims as API Gateway's JWT authorizer passes them. Arrays arrive flattened to

@@ -53,3 +53,12 @@ export function parseObjectKey(key: string): { owner: string; uploadId: string; 
   const match = /^uploads\/([A-Za-z0-9._-]+)\/([0-9A-HJKMNP-TV-Z]{26})\/(.+)$/.exec(key);
   return match ? { owner: match[1]!, uploadId: match[2]!, name: match[3]! } : undefined;
 }
+
+/**
+ * Decodes a key from an S3 event. S3 URL-encodes keys in notifications with `+` for a
+ * space (form encoding), so `+` must become a space before percent-decoding; a real `+`
+ * arrives as `%2B`. Throws `URIError` on a malformed escape.
+ */
+export function decodeEventKey(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, " "));
+}

@@ -101,6 +101,7 @@ function begin(deps: SignDeps, principal: Principal, profile: Profile, metadata:
     createdAt: now.toISOString(),
     expiresAt: expires.toISOString(),
     ttl: Math.floor(expires.getTime() / 1000) + PENDING_TICKET_RETENTION_SECONDS,
+    version: 0,
   } satisfies Partial<Ticket>;
   return { uploadId, prefix: keyPrefix(principal.sub, uploadId), metadata: signedMetadata, expiresAt: ticket.expiresAt, ticket };
 }

@@ -5,16 +5,64 @@ import { s3Client } from "../../functions/adapters/clients.js";
 import { S3Signer } from "../../functions/adapters/s3-signer.js";
 import { DEMO_PROFILES } from "../../functions/domain/profiles.js";
 import type { HttpEvent } from "../../functions/http.js";
-import type { SignDeps, TicketStore } from "../../functions/ports.js";
+import type { ObjectInfo, ObjectStore, SignDeps, TicketPage, TicketQuery, TicketStore } from "../../functions/ports.js";
 import type { Profile, Ticket } from "../../functions/schemas.js";
 
 export const NOW = new Date("2026-11-21T10:00:00.000Z");
 
+/** The DynamoDB store's semantics in memory: conditional create and versioned updates. */
 export class MemoryTicketStore implements TicketStore {
   readonly items = new Map<string, Ticket>();
   async create(ticket: Ticket): Promise<void> {
     if (this.items.has(ticket.uploadId)) throw new Error(`duplicate ticket ${ticket.uploadId}`);
     this.items.set(ticket.uploadId, structuredClone(ticket));
+  }
+  async get(uploadId: string): Promise<Ticket | undefined> {
+    return structuredClone(this.items.get(uploadId));
+  }
+  async update(uploadId: string, expectedVersion: number, changes: Partial<Ticket>): Promise<boolean> {
+    const current = this.items.get(uploadId);
+    if (!current || current.version !== expectedVersion) return false;
+    const next: Record<string, unknown> = { ...current, version: current.version + 1 };
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === undefined) delete next[name];
+      else next[name] = structuredClone(value);
+    }
+    this.items.set(uploadId, next as Ticket);
+    return true;
+  }
+  async listByOwner(owner: string, query: TicketQuery): Promise<TicketPage> {
+    const order = (t: Ticket) => `${t.createdAt}|${t.uploadId}`;
+    const all = [...this.items.values()].filter((t) => t.owner === owner).sort((a, b) => order(b).localeCompare(order(a)));
+    const from = query.after ? all.findIndex((t) => order(t) < `${query.after!.createdAt}|${query.after!.uploadId}`) : 0;
+    const rest = from < 0 ? [] : all.slice(from);
+    const matches = (t: Ticket) => {
+      if (!query.status) return true;
+      if (query.status === "completed" || query.status === "rejected") return t.status === query.status;
+      const expired = t.status === "pending" && t.expiresAt < query.expiredBefore;
+      return t.status === "pending" && (query.status === "expired") === expired;
+    };
+    const items = rest.filter(matches).slice(0, query.limit);
+    const last = items.at(-1);
+    const more = last !== undefined && rest.filter(matches).length > query.limit;
+    return { items: structuredClone(items), ...(more ? { next: { owner, createdAt: last.createdAt, uploadId: last.uploadId } } : {}) };
+  }
+}
+
+/** A ticket store whose writes fail, as an unreachable table would. */
+export const failingStore = (message: string) =>
+  Object.assign(new MemoryTicketStore(), { create: async () => { throw new Error(message); } });
+
+/** S3 objects in memory, for the record logic's unit tests. */
+export class MemoryObjectStore implements ObjectStore {
+  readonly objects = new Map<string, ObjectInfo>();
+  readonly deleted: string[] = [];
+  async head(key: string) {
+    return structuredClone(this.objects.get(key));
+  }
+  async delete(key: string) {
+    this.deleted.push(key);
+    this.objects.delete(key);
   }
 }
 

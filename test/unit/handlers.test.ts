@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { makeHealthHandler, makeProfilesHandler } from "../../functions/handlers/public.js";
 import { makeSignPostHandler, makeSignPutHandler } from "../../functions/handlers/sign.js";
 import { DEMO_PROFILES, parseProfiles } from "../../functions/domain/profiles.js";
-import { bodyOf, httpEvent, memoryDeps } from "../support/fixtures.js";
+import { bodyOf, httpEvent, memoryDeps, failingStore } from "../support/fixtures.js";
 
 const put = { profile: "avatar", filename: "me.png", contentType: "image/png", size: 12345, metadata: { caption: "hi" } };
 const { deps } = memoryDeps();
@@ -65,7 +65,7 @@ describe("sign handlers over the captured API Gateway event", () => {
   });
 
   it("answers 500 internal without leaking the cause when the ticket store fails", async () => {
-    const failing = makeSignPutHandler(memoryDeps({ tickets: { create: async () => { throw new Error("secret table arn:aws:dynamodb:xyz"); } } }).deps);
+    const failing = makeSignPutHandler(memoryDeps({ tickets: failingStore("secret table arn:aws:dynamodb:xyz") }).deps);
     const error = expectContractError(await failing(httpEvent()), 500, "internal");
     expect(JSON.stringify(error)).not.toMatch(/secret|arn|stack/i);
     expect(error).not.toHaveProperty("details");

@@ -3,7 +3,7 @@ import { signPost, signPut } from "../../functions/domain/sign.js";
 import { parseProfiles } from "../../functions/domain/profiles.js";
 import { FileTooLargeError, UnsupportedMediaTypeError, ValidationError } from "../../functions/errors.js";
 import { SignPostResponse, SignPutResponse, Ticket } from "../../functions/schemas.js";
-import { memoryDeps, NOW } from "../support/fixtures.js";
+import { memoryDeps, NOW, failingStore } from "../support/fixtures.js";
 
 const alice = { sub: "alice", groups: [] };
 const put = { profile: "avatar", filename: "me.png", contentType: "image/png", size: 12345, metadata: { caption: "hi" } };
@@ -88,7 +88,7 @@ describe("signPut", () => {
   });
 
   it("returns no URL when the ticket cannot be stored", async () => {
-    const { deps } = memoryDeps({ tickets: { create: async () => { throw new Error("table unavailable"); } } });
+    const { deps } = memoryDeps({ tickets: failingStore("table unavailable") });
     await expect(signPut(deps, alice, put)).rejects.toThrow("table unavailable");
   });
 

@@ -1,0 +1,68 @@
+import { NotFoundError, ValidationError } from "../errors.js";
+import type { StatusDeps, TicketPosition } from "../ports.js";
+import type { ListUploadsQuery, ListUploadsResponse, Ticket, TicketView, ViewStatus } from "../schemas.js";
+import { EXPIRED_GRACE_SECONDS } from "./limits.js";
+import type { Principal } from "./principal.js";
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** The moment before which a pending ticket's `expiresAt` makes it `expired`. */
+const expiredBefore = (now: Date) => new Date(now.getTime() - EXPIRED_GRACE_SECONDS * 1000).toISOString();
+
+export function viewStatus(ticket: Ticket, now: Date): ViewStatus {
+  return ticket.status === "pending" && ticket.expiresAt < expiredBefore(now) ? "expired" : ticket.status;
+}
+
+/** What a client sees of its ticket. */
+export function ticketView(ticket: Ticket, now: Date): TicketView {
+  const { uploadId, key, profile, method, filename, contentType, size, etag, createdAt, expiresAt, completedAt, rejectReason } = ticket;
+  return {
+    uploadId, key, profile, method, contentType, status: viewStatus(ticket, now), createdAt, expiresAt,
+    ...(filename === undefined ? {} : { filename }),
+    ...(size === undefined ? {} : { size }),
+    ...(etag === undefined ? {} : { etag }),
+    ...(completedAt === undefined ? {} : { completedAt }),
+    ...(rejectReason === undefined ? {} : { rejectReason }),
+  };
+}
+
+/** `GET /uploads/{id}`: the caller's own ticket; unknown or someone else's → 404. */
+export async function getUpload(deps: StatusDeps, principal: Principal, uploadId: string): Promise<TicketView> {
+  const ticket = ULID.test(uploadId) ? await deps.tickets.get(uploadId) : undefined;
+  if (!ticket || ticket.owner !== principal.sub) throw new NotFoundError("No such upload.");
+  return ticketView(ticket, deps.clock.now());
+}
+
+/** `GET /uploads`: the caller's tickets, newest first, paged by an opaque cursor. */
+export async function listUploads(deps: StatusDeps, principal: Principal, query: ListUploadsQuery): Promise<ListUploadsResponse> {
+  const now = deps.clock.now();
+  const page = await deps.tickets.listByOwner(principal.sub, {
+    limit: query.limit,
+    ...(query.cursor ? { after: decodeCursor(query.cursor, principal.sub) } : {}),
+    ...(query.status ? { status: query.status } : {}),
+    expiredBefore: expiredBefore(now),
+  });
+  return { items: page.items.map((t) => ticketView(t, now)), nextCursor: page.next ? encodeCursor(page.next) : null };
+}
+
+export function encodeCursor(position: TicketPosition): string {
+  return Buffer.from(JSON.stringify([position.owner, position.createdAt, position.uploadId])).toString("base64url");
+}
+
+/** Reads a cursor; one that is malformed or was issued to someone else → 422. */
+export function decodeCursor(cursor: string, owner: string): TicketPosition {
+  let parts: unknown;
+  try {
+    parts = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    parts = undefined;
+  }
+  if (
+    Array.isArray(parts) && parts.length === 3 && parts[0] === owner &&
+    typeof parts[1] === "string" && !Number.isNaN(Date.parse(parts[1])) &&
+    typeof parts[2] === "string" && ULID.test(parts[2])
+  ) {
+    return { owner, createdAt: parts[1], uploadId: parts[2] };
+  }
+  throw new ValidationError([{ path: "cursor", message: "is not a cursor this API gave you" }]);
+}

@@ -1,0 +1,5 @@
+import { recordDeps } from "./deps.js";
+import { makeRecordHandler } from "./handlers/record.js";
+
+/** Lambda entry for S3 `ObjectCreated:*` notifications under `uploads/`. */
+export const handler = makeRecordHandler(recordDeps());
