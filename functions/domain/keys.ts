@@ -62,3 +62,8 @@ export function parseObjectKey(key: string): { owner: string; uploadId: string; 
 export function decodeEventKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, " "));
 }
+
+/** Encodes a key the way S3 notifications carry it (the inverse of `decodeEventKey`). */
+export function encodeEventKey(key: string): string {
+  return key.split("/").map((part) => encodeURIComponent(part).replace(/%20/g, "+")).join("/");
+}

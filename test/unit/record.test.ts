@@ -1,0 +1,189 @@
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { beforeEach, describe, expect, it } from "vitest";
+import { decodeEventKey, encodeEventKey } from "../../functions/domain/keys.js";
+import { signPost, signPut } from "../../functions/domain/sign.js";
+import { makeRecordHandler } from "../../functions/handlers/record.js";
+import type { ObjectInfo } from "../../functions/ports.js";
+import { MemoryObjectStore, MemoryTicketStore, memoryDeps } from "../support/fixtures.js";
+
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../events/${name}`, import.meta.url), "utf8"));
+const awsRecord = fixture("s3-object-created-aws.json").Records[0];
+const rgwRecord = fixture("s3-object-created-rgw.json").Records[0];
+
+/** An AWS-shaped event for these keys (encoded as S3 encodes them). */
+const eventFor = (...keys: string[]) => ({
+  Records: keys.map((key) => ({ ...awsRecord, s3: { ...awsRecord.s3, object: { ...awsRecord.s3.object, key: encodeEventKey(key) } } })),
+});
+
+const alice = { sub: "alice", groups: [] };
+const T0 = new Date("2026-11-21T10:00:03.000Z");
+
+describe("S3 event keys", () => {
+  it("decodes + as a space, then percent escapes", () => {
+    expect(decodeEventKey(awsRecord.s3.object.key)).toBe("uploads/alice/01KAGX5Z2N3Q4R5S6T7V8W9XYZ/my holiday (2) + café 100%.png");
+  });
+
+  it("round-trips every key through S3's encoding", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), (key) => {
+        expect(decodeEventKey(encodeEventKey(key))).toBe(key);
+      }),
+    );
+  });
+});
+
+describe("record-upload", () => {
+  let tickets: MemoryTicketStore;
+  let objects: MemoryObjectStore;
+  let handler: ReturnType<typeof makeRecordHandler>;
+  let sign: ReturnType<typeof memoryDeps>["deps"];
+
+  beforeEach(() => {
+    ({ deps: sign, tickets } = memoryDeps());
+    objects = new MemoryObjectStore();
+    handler = makeRecordHandler({ bucket: "uploads", tickets, objects, clock: { now: () => T0 } });
+  });
+
+  const putTicket = () => signPut(sign, alice, { profile: "avatar", filename: "me.png", contentType: "image/png", size: 2048, metadata: { caption: "hi" } });
+  const store = (key: string, uploadId: string, change: Partial<ObjectInfo> = {}) =>
+    objects.objects.set(key, {
+      size: 2048, contentType: "image/png", etag: "etag-1", lastModified: T0, metadata: { "upload-id": uploadId, caption: "hi" }, ...change,
+    });
+  const run = async (...keys: string[]) => (await handler(eventFor(...keys))).results;
+
+  it("completes a matching PUT upload with size, etag and completedAt", async () => {
+    const t = await putTicket();
+    store(t.key, t.uploadId);
+    expect(await run(t.key)).toEqual([{ key: t.key, uploadId: t.uploadId, outcome: "completed" }]);
+    expect(tickets.items.get(t.uploadId)).toMatchObject({ status: "completed", size: 2048, etag: "etag-1", completedAt: T0.toISOString() });
+    expect(tickets.items.get(t.uploadId)).not.toHaveProperty("ttl");
+    expect(objects.deleted).toEqual([]);
+  });
+
+  it("changes nothing twice for duplicate events", async () => {
+    const t = await putTicket();
+    store(t.key, t.uploadId);
+    await run(t.key);
+    const after = structuredClone(tickets.items.get(t.uploadId));
+    expect((await run(t.key, t.key)).map((r) => r.outcome)).toEqual(["duplicate", "duplicate"]);
+    expect(tickets.items.get(t.uploadId)).toEqual(after);
+  });
+
+  it.each([
+    ["a size other than declared", () => ({ size: 2047 }), /size 2047 differs from the declared 2048/],
+    ["a size over the profile's maximum", () => ({ size: 6_000_000 }), /outside the allowed 1-5242880/],
+    ["another content type", () => ({ contentType: "text/html" }), /content type 'text\/html' is not image\/png/],
+    ["no upload id", () => ({ metadata: { caption: "hi" } }), /x-amz-meta-upload-id is not this ticket's id/],
+    ["extra metadata", (id: string) => ({ metadata: { "upload-id": id, caption: "hi", evil: "1" } }), /metadata differs from the ticket \(evil\)/],
+  ])("rejects and deletes an object with %s", async (_name, change: (uploadId: string) => Partial<ObjectInfo>, reason) => {
+    const t = await putTicket();
+    store(t.key, t.uploadId, change(t.uploadId));
+    const [result] = await run(t.key);
+    expect(result).toMatchObject({ outcome: "rejected", reason: expect.stringMatching(reason) });
+    expect(tickets.items.get(t.uploadId)).toMatchObject({ status: "rejected", rejectReason: expect.stringMatching(reason) });
+    expect(objects.objects.has(t.key)).toBe(false);
+  });
+
+  it("deletes an object with no ticket, and one in a ticket's folder under another owner", async () => {
+    const t = await putTicket();
+    const orphan = "uploads/alice/01KAGX5Z2N3Q4R5S6T7V8W9XYZ/x.png";
+    const foreign = t.key.replace("/alice/", "/bob/");
+    store(orphan, "01KAGX5Z2N3Q4R5S6T7V8W9XYZ");
+    store(foreign, t.uploadId);
+    store("uploads/not-ours.txt", "");
+    expect((await run(orphan, foreign, "uploads/not-ours.txt")).map((r) => r.outcome)).toEqual(["deleted_orphan", "deleted_orphan", "deleted_orphan"]);
+    expect(objects.deleted).toEqual([orphan, foreign, "uploads/not-ours.txt"]);
+    expect(tickets.items.get(t.uploadId)?.status).toBe("pending");
+  });
+
+  it("records a ${filename} POST under the name S3 substituted, decoded from the event", async () => {
+    const t = await signPost(sign, alice, { profile: "avatar", contentType: "image/png", metadata: { caption: "hi" } });
+    const key = `${t.conditions.keyPrefix}my holiday (2) + café 100%.png`;
+    store(key, t.uploadId);
+    expect((await run(key))[0]?.outcome).toBe("completed");
+    expect(tickets.items.get(t.uploadId)).toMatchObject({ status: "completed", key });
+  });
+
+  it("deletes a second object under a ticket that completed with another key", async () => {
+    const t = await signPost(sign, alice, { profile: "avatar", contentType: "image/png", metadata: { caption: "hi" } });
+    const first = `${t.conditions.keyPrefix}a.png`;
+    const second = `${t.conditions.keyPrefix}b.png`;
+    store(first, t.uploadId);
+    store(second, t.uploadId, { etag: "etag-2" });
+    expect((await run(first, second)).map((r) => r.outcome)).toEqual(["completed", "deleted_second_object"]);
+    expect(tickets.items.get(t.uploadId)).toMatchObject({ status: "completed", key: first, etag: "etag-1" });
+    expect(objects.deleted).toEqual([second]);
+  });
+
+  it("follows a re-upload to the same key: rejected when it no longer matches, completed again when it does", async () => {
+    const t = await signPost(sign, alice, { profile: "avatar", filename: "me.png", contentType: "image/png", metadata: { caption: "hi" } });
+    store(t.key, t.uploadId);
+    await run(t.key);
+    store(t.key, t.uploadId, { etag: "etag-2", size: 0, lastModified: new Date(T0.getTime() + 5000) });
+    expect((await run(t.key))[0]?.outcome).toBe("rejected");
+    store(t.key, t.uploadId, { etag: "etag-3", size: 100, lastModified: new Date(T0.getTime() + 9000) });
+    expect((await run(t.key))[0]?.outcome).toBe("completed");
+    expect(tickets.items.get(t.uploadId)).toMatchObject({ status: "completed", size: 100, etag: "etag-3" });
+    expect(tickets.items.get(t.uploadId)).not.toHaveProperty("rejectReason");
+  });
+
+  it("ignores an object older than the one already recorded (out-of-order events)", async () => {
+    const t = await signPost(sign, alice, { profile: "avatar", filename: "me.png", contentType: "image/png", metadata: { caption: "hi" } });
+    store(t.key, t.uploadId, { etag: "new", lastModified: new Date(T0.getTime() + 60_000) });
+    await run(t.key);
+    store(t.key, t.uploadId, { etag: "old", lastModified: T0 });
+    expect((await run(t.key))[0]?.outcome).toBe("stale");
+    expect(tickets.items.get(t.uploadId)?.etag).toBe("new");
+  });
+
+  it("is not an error when the object is already gone", async () => {
+    const t = await putTicket();
+    expect((await run(t.key))[0]?.outcome).toBe("gone");
+    expect(tickets.items.get(t.uploadId)?.status).toBe("pending");
+  });
+
+  it("retries when the ticket changed between read and write", async () => {
+    const t = await putTicket();
+    store(t.key, t.uploadId);
+    let conflicts = 1;
+    const racing = Object.assign(tickets, {
+      update: ((original) => async (...args: Parameters<MemoryTicketStore["update"]>) => (conflicts-- > 0 ? false : original(...args)))(tickets.update.bind(tickets)),
+    });
+    const h = makeRecordHandler({ bucket: "uploads", tickets: racing, objects, clock: { now: () => T0 } });
+    expect((await h(eventFor(t.key))).results[0]?.outcome).toBe("completed");
+  });
+
+  it("handles every record of a batch, then fails the invocation for the bad ones", async () => {
+    const t = await putTicket();
+    store(t.key, t.uploadId);
+    const event = eventFor(t.key);
+    event.Records.unshift({ eventName: "ObjectCreated:Put" } as never, { ...awsRecord, s3: { ...awsRecord.s3, object: { key: "uploads/%E0%A4%A" } } });
+    await expect(handler(event)).rejects.toThrow(/2 of 3 S3 event records failed/);
+    expect(tickets.items.get(t.uploadId)?.status).toBe("completed");
+  });
+
+  it("throws on transient S3 failures and leaves the ticket alone", async () => {
+    const t = await putTicket();
+    objects.head = async () => { throw new Error("SlowDown"); };
+    await expect(handler(eventFor(t.key))).rejects.toThrow(/1 of 1/);
+    expect(tickets.items.get(t.uploadId)?.status).toBe("pending");
+  });
+
+  it("ignores other event types, other buckets, S3 test events, and keys outside uploads/", async () => {
+    const removed = { ...awsRecord, eventName: "ObjectRemoved:Delete" };
+    const otherBucket = { ...awsRecord, s3: { ...awsRecord.s3, bucket: { name: "elsewhere" } } };
+    expect((await handler({ Records: [removed, otherBucket] })).results).toEqual([]);
+    expect((await handler({ Service: "Amazon S3", Event: "s3:TestEvent" })).results).toEqual([]);
+    expect(await run("public/logo.png")).toEqual([{ key: "public/logo.png", outcome: "ignored", reason: "outside uploads/" }]);
+    await expect(handler("nonsense")).rejects.toThrow(/not an S3 event/);
+  });
+
+  it("accepts the RGW record shape once its key is encoded as S3 does", async () => {
+    const t = await signPost(sign, alice, { profile: "avatar", contentType: "image/png", metadata: { caption: "hi" } });
+    const key = `${t.conditions.keyPrefix}holiday pic.png`;
+    store(key, t.uploadId);
+    const record = { ...rgwRecord, s3: { ...rgwRecord.s3, object: { ...rgwRecord.s3.object, key: encodeEventKey(key) } } };
+    expect((await handler({ Records: [record] })).results[0]?.outcome).toBe("completed");
+  });
+});
