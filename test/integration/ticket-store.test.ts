@@ -2,9 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { DynamoTicketStore } from "../../functions/adapters/dynamo-ticket-store.js";
 import { makeSignPutHandler } from "../../functions/handlers/sign.js";
+import { makeGetUploadHandler, makeListUploadsHandler } from "../../functions/handlers/uploads.js";
 import { Ticket } from "../../functions/schemas.js";
 import { bodyOf, httpEvent, memoryDeps } from "../support/fixtures.js";
 import { ticketTable } from "../support/integration.js";
+import { monotonicFactory } from "ulid";
+
+const monotonic = monotonicFactory();
 
 describe("DynamoTicketStore", () => {
   it("stores the ticket the sign handler returns, readable by its id", async () => {
@@ -36,5 +40,42 @@ describe("DynamoTicketStore", () => {
     const result = await handler(httpEvent());
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result)).toEqual({ error: { code: "internal", message: expect.any(String) } });
+  });
+});
+
+describe("status routes over DynamoDB", () => {
+  it("pages an owner's tickets newest first, each exactly once, with status filters", async () => {
+    const { store } = await ticketTable();
+    let now = Date.parse("2026-11-21T10:00:00.000Z");
+    const clock = { now: () => new Date(now) };
+    const sign = makeSignPutHandler(memoryDeps({ tickets: store, clock, ids: { next: () => monotonic(now) } }).deps);
+    const mine: string[] = [];
+    for (let i = 0; i < 9; i++) {
+      now += 1000;
+      mine.push(bodyOf(await sign(httpEvent({ claims: { sub: "alice" }, body: { profile: "avatar", filename: `${i}.png`, contentType: "image/png", size: 5 } }))).uploadId);
+      await sign(httpEvent({ claims: { sub: "bob" }, body: { profile: "avatar", filename: "b.png", contentType: "image/png", size: 5 } }));
+    }
+    await store.update(mine[4]!, 0, { status: "completed" });
+    const list = makeListUploadsHandler({ tickets: store, clock });
+    const collect = async (query: Record<string, string>) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const result = await list({ ...httpEvent({ claims: { sub: "alice" } }), queryStringParameters: { ...query, ...(cursor ? { cursor } : {}) } });
+        expect(result.statusCode).toBe(200);
+        const body = bodyOf(result);
+        seen.push(...body.items.map((i: { uploadId: string }) => i.uploadId));
+        cursor = body.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    expect(await collect({ limit: "4" })).toEqual([...mine].reverse());
+    expect(await collect({ limit: "2", status: "completed" })).toEqual([mine[4]]);
+    expect(await collect({ limit: "3", status: "pending" })).toEqual([...mine].reverse().filter((id) => id !== mine[4]));
+
+    const get = makeGetUploadHandler({ tickets: store, clock });
+    const event = (sub: string) => ({ ...httpEvent({ claims: { sub } }), pathParameters: { uploadId: mine[0]! } });
+    expect(bodyOf(await get(event("alice"))).filename).toBe("0.png");
+    expect((await get(event("bob"))).statusCode).toBe(404);
   });
 });
