@@ -1,0 +1,175 @@
+/**
+ * Local mode: the Lambda handlers behind a plain HTTP server on 127.0.0.1, each request
+ * turned into the API Gateway event the Lambda would get, with a JWT authorizer in front.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { documentClient, s3Client } from "../functions/adapters/clients.js";
+import { DynamoTicketStore } from "../functions/adapters/dynamo-ticket-store.js";
+import { S3ObjectStore } from "../functions/adapters/s3-object-store.js";
+import { S3Signer } from "../functions/adapters/s3-signer.js";
+import { systemClock, ulidIds } from "../functions/deps.js";
+import { MAX_BODY_BYTES } from "../functions/domain/limits.js";
+import { BodyTooLargeError, InvalidJsonError, NotFoundError, UnauthorizedError } from "../functions/errors.js";
+import { makeHealthHandler, makeProfilesHandler } from "../functions/handlers/public.js";
+import { makeRecordHandler } from "../functions/handlers/record.js";
+import { makeSignPostHandler, makeSignPutHandler } from "../functions/handlers/sign.js";
+import { makeGetUploadHandler, makeListUploadsHandler } from "../functions/handlers/uploads.js";
+import { errorResponse, httpHandler, ok, parseBody, type HttpHandler, type HttpResult } from "../functions/http.js";
+import { logger } from "../functions/log.js";
+import { createLocalAuth, DevTokenRequest } from "./auth.js";
+import type { LocalConfig } from "./config.js";
+import { demoAssets } from "./demo/assets.js";
+import { EMBEDDED_S3_CREDENTIALS, startEmbeddedDynamo, startEmbeddedS3, type Embedded } from "./embedded.js";
+import { toHttpEvent } from "./http-event.js";
+import { ensureBucket, ensureTable } from "./resources.js";
+import { toAwsS3Event } from "./s3-events.js";
+
+const TABLE = "upload-broker-tickets";
+/** API Gateway refuses payloads above 10 MB; the handlers refuse far less. */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+interface Route {
+  method: string;
+  path: string;
+  auth: boolean;
+  handler: HttpHandler;
+}
+
+export interface LocalServer {
+  url: string;
+  s3Endpoint: string;
+  dynamoEndpoint: string;
+  bucket: string;
+  close(): Promise<void>;
+}
+
+/** Starts local mode as configured: embedded servers for unset endpoints, then the API. */
+export async function startLocalServer(config: LocalConfig): Promise<LocalServer> {
+  const embedded: Embedded[] = [];
+  const http = createServer();
+  await new Promise<void>((resolve) => http.listen(config.port, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const origins = [url, url.replace("127.0.0.1", "localhost")];
+
+  let onEmbeddedEvent: (event: unknown) => void = () => undefined;
+  const s3Server = config.s3Endpoint
+    ? undefined
+    : await startEmbeddedS3(join(config.dataDir, "s3"), (event) => onEmbeddedEvent(event));
+  const dynamoServer = config.dynamoEndpoint ? undefined : await startEmbeddedDynamo(join(config.dataDir, "dynamodb"));
+  embedded.push(...[s3Server, dynamoServer].filter((e): e is Embedded => e !== undefined));
+  const s3Endpoint = config.s3Endpoint ?? s3Server!.endpoint;
+  const dynamoEndpoint = config.dynamoEndpoint ?? dynamoServer!.endpoint;
+
+  const s3 = s3Client({ region: config.region, endpoint: s3Endpoint, credentials: config.credentials ?? EMBEDDED_S3_CREDENTIALS });
+  const dynamo = documentClient({ region: config.region, endpoint: dynamoEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  await ensureBucket(s3, config.bucket, origins);
+  await ensureTable(dynamo, TABLE);
+
+  const tickets = new DynamoTicketStore(dynamo, TABLE);
+  const sign = { profiles: config.profiles, signer: new S3Signer(s3, config.bucket), tickets, clock: systemClock, ids: ulidIds };
+  const status = { tickets, clock: systemClock };
+  const record = makeRecordHandler({ bucket: config.bucket, tickets, objects: new S3ObjectStore(s3, config.bucket), clock: systemClock });
+  const auth = await createLocalAuth(url);
+  const demo = await demoAssets();
+
+  // s3rver's notifications carry raw keys, like RGW's; encode them as AWS does.
+  onEmbeddedEvent = (event) => {
+    record(toAwsS3Event(event, { rawKeys: true })).catch((error: unknown) => logger.error("embedded S3 event failed", { error: String(error) }));
+  };
+
+  const routes: Route[] = [
+    { method: "GET", path: "/health", auth: false, handler: makeHealthHandler() },
+    { method: "GET", path: "/profiles", auth: false, handler: makeProfilesHandler(sign) },
+    { method: "POST", path: "/sign/put", auth: true, handler: makeSignPutHandler(sign) },
+    { method: "POST", path: "/sign/post", auth: true, handler: makeSignPostHandler(sign) },
+    { method: "GET", path: "/uploads", auth: true, handler: makeListUploadsHandler(status) },
+    { method: "GET", path: "/uploads/{uploadId}", auth: true, handler: makeGetUploadHandler(status) },
+    // Local mode only: these routes do not exist in the deployed stack.
+    {
+      method: "POST", path: "/dev/token", auth: false,
+      handler: httpHandler(async (event) => ok({ token: await auth.mint(parseBody(event, DevTokenRequest)) })),
+    },
+    {
+      method: "POST", path: "/dev/s3-events", auth: false,
+      handler: httpHandler(async (event) => {
+        let body: unknown;
+        try {
+          body = JSON.parse(event.isBase64Encoded ? Buffer.from(event.body ?? "", "base64").toString("utf8") : event.body ?? "");
+        } catch {
+          throw new InvalidJsonError("The body must be an S3 event notification (JSON).");
+        }
+        return ok(await record(toAwsS3Event(body)));
+      }),
+    },
+    { method: "GET", path: "/.well-known/jwks.json", auth: false, handler: async () => ok(await auth.jwks()) },
+    { method: "GET", path: "/", auth: false, handler: async () => demo.page },
+    { method: "GET", path: "/demo.js", auth: false, handler: async () => demo.script },
+  ];
+
+  http.on("request", (req, res) => {
+    serve(req, res).catch((error: unknown) => send(res, errorResponse(error), undefined));
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse) {
+    const origin = origins.includes(req.headers.origin ?? "") ? req.headers.origin : undefined;
+    const path = new URL(req.url ?? "/", url).pathname;
+    if (req.method === "OPTIONS") return send(res, { statusCode: 204 }, origin, true);
+    const body = await readBody(req);
+    const match = matchRoute(routes, req.method ?? "GET", path);
+    if (!match) return send(res, errorResponse(new NotFoundError(`No route for ${req.method} ${path}.`)), origin);
+    const claims = match.route.auth ? await auth.verify(req.headers.authorization) : undefined;
+    if (match.route.auth && !claims) return send(res, errorResponse(new UnauthorizedError()), origin);
+    const event = toHttpEvent(req, body, { routeKey: `${match.route.method} ${match.route.path}`, ...(match.params ? { pathParameters: match.params } : {}) }, claims);
+    return send(res, await match.route.handler(event), origin);
+  }
+
+  return {
+    url,
+    s3Endpoint,
+    dynamoEndpoint,
+    bucket: config.bucket,
+    async close() {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeAllConnections();
+      for (const server of embedded) await server.close();
+    },
+  };
+}
+
+function matchRoute(routes: Route[], method: string, path: string) {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const pattern = new RegExp(`^${route.path.replace(/\{(\w+)\}/g, "(?<$1>[^/]+)")}$`);
+    const m = pattern.exec(path);
+    if (m) return { route, params: m.groups ? Object.fromEntries(Object.entries(m.groups).map(([k, v]) => [k, decodeURIComponent(v)])) : undefined };
+  }
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) throw new BodyTooLargeError(MAX_BODY_BYTES);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, result: HttpResult, origin: string | undefined, preflight = false) {
+  const headers: Record<string, string> = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+  if (origin) {
+    headers["access-control-allow-origin"] = origin;
+    headers["vary"] = "Origin";
+    if (preflight) {
+      headers["access-control-allow-methods"] = "GET, POST, OPTIONS";
+      headers["access-control-allow-headers"] = "authorization, content-type";
+      headers["access-control-max-age"] = "600";
+    }
+  }
+  const body = result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? "base64" : "utf8");
+  res.writeHead(result.statusCode ?? 200, headers).end(body);
+}
