@@ -39,21 +39,7 @@ export async function pushNotifications(
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const port = (http.address() as AddressInfo).port;
-
-  const sns = new SNSClient({
-    region: server.region,
-    endpoint: server.endpoint,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-  });
-  const { TopicArn } = await sns.send(
-    new CreateTopicCommand({ Name: `${bucket}-created`, Attributes: { "push-endpoint": `http://127.0.0.1:${port}/events` } }),
-  );
-  await s3.send(
-    new PutBucketNotificationConfigurationCommand({
-      Bucket: bucket,
-      NotificationConfiguration: { TopicConfigurations: [{ Id: "record", TopicArn: TopicArn!, Events: ["s3:ObjectCreated:*"] }] },
-    }),
-  );
+  await notifyOnCreate(server, s3, bucket, `http://127.0.0.1:${port}/events`);
 
   return {
     get received() {
@@ -68,4 +54,22 @@ export async function pushNotifications(
     },
     close: () => new Promise<void>((resolve) => http.close(() => resolve())),
   };
+}
+
+/** Makes RGW POST every `s3:ObjectCreated:*` notification of `bucket` to `pushEndpoint`. */
+export async function notifyOnCreate(server: StrictS3Info, s3: S3Client, bucket: string, pushEndpoint: string): Promise<void> {
+  const sns = new SNSClient({
+    region: server.region,
+    endpoint: server.endpoint,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  });
+  const { TopicArn } = await sns.send(
+    new CreateTopicCommand({ Name: `${bucket}-created`, Attributes: { "push-endpoint": pushEndpoint } }),
+  );
+  await s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: bucket,
+      NotificationConfiguration: { TopicConfigurations: [{ Id: "record", TopicArn: TopicArn!, Events: ["s3:ObjectCreated:*"] }] },
+    }),
+  );
 }

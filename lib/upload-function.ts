@@ -1,0 +1,121 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { ITopic } from "aws-cdk-lib/aws-sns";
+import { NagSuppressions } from "cdk-nag";
+import { Construct } from "constructs";
+import { DEFAULT_LOG_RETENTION, DEFAULT_REMOVAL_POLICY } from "./secure-defaults.js";
+
+/** The Lambda entries, one per use case, under `functions/`. */
+export type FunctionEntry = "sign-put" | "sign-post" | "public" | "get-upload" | "list-uploads" | "record-upload";
+
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** The runtime every function is built and tested for. */
+export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
+
+// ESM bundles have no `require`; a few CommonJS dependencies still call it.
+const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);";
+
+export interface UploadFunctionProps {
+  /** Which file under `functions/` this function runs (its `handler` export). */
+  readonly entry: FunctionEntry;
+  /** Shown in the console. @default - none */
+  readonly description?: string;
+  /** Environment, e.g. `BUCKET_NAME`, `TABLE_NAME`, `PROFILES`. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** @default 256 (MB; more memory is also more CPU, which shortens cold starts) */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** What happens to the log group when the stack is deleted. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Where the errors alarm notifies. @default - no action; the alarm shows in the console */
+  readonly alarmTopic?: ITopic;
+}
+
+/**
+ * One Lambda function with the shared defaults: Node.js 22 on ARM64, bundled by the local
+ * esbuild into minified ESM with source maps (AWS SDK included, so each function carries the
+ * SDK version we test and only the commands it uses), its own log group with retention, a role
+ * that may write to that log group and nothing else until granted, and an alarm on errors.
+ */
+export class UploadFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  readonly errorsAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: UploadFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, "Logs", {
+      retention: props.logRetention ?? DEFAULT_LOG_RETENTION,
+      removalPolicy: props.removalPolicy ?? DEFAULT_REMOVAL_POLICY,
+    });
+    // A role of our own instead of AWSLambdaBasicExecutionRole, whose logs:* on every log
+    // group in the account is more than a function needs.
+    this.role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `Runs the upload-broker ${props.entry} function`,
+    });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.function = new NodejsFunction(this, "Function", {
+      entry: join(PROJECT_ROOT, "functions", `${props.entry}.ts`),
+      handler: "handler",
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
+      runtime: FUNCTION_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      ...(props.description ? { description: props.description } : {}),
+      environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: "node22",
+        mainFields: ["module", "main"],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.LINKED,
+        sourcesContent: false,
+        bundleAwsSDK: true,
+        externalModules: [],
+      },
+    });
+    this.errorsAlarm = new Alarm(this, "ErrorsAlarm", {
+      alarmDescription: `upload-broker ${props.entry}: the function failed (crash, timeout or thrown error).`,
+      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) this.errorsAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
+
+    NagSuppressions.addResourceSuppressions(this.function, [
+      {
+        id: "AwsSolutions-L1",
+        reason:
+          "Pinned to Node.js 22 on purpose: it is the runtime the bundles are built (target node22) and tested for; moving to a newer runtime is a deliberate, tested change.",
+      },
+    ]);
+  }
+}
