@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { parseProfiles } from "./domain/profiles.js";
 import { ConfigError } from "./errors.js";
 import type { Profile } from "./schemas.js";

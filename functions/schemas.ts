@@ -2,7 +2,7 @@
  * Every shape of the contract as a zod schema; the types are `z.infer` of these.
  * Limits come from `domain/limits.ts` so schemas, domain and stack agree.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   DEFAULT_EXPIRES_IN_SECONDS,
   MAX_EXPIRES_IN_SECONDS,

@@ -3,7 +3,7 @@
  * minted by `POST /dev/token`, and verification of signature, `iss`, `aud`, `exp`, `nbf`.
  */
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWTPayload } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 
 export const DevTokenRequest = z.strictObject({
   sub: z.string().min(1).max(256),

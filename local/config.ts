@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { DEMO_PROFILES, parseProfiles } from "../functions/domain/profiles.js";
 import { ConfigError } from "../functions/errors.js";
 import type { Profile } from "../functions/schemas.js";

@@ -1,0 +1,155 @@
+import { Duration, Validations, type RemovalPolicy } from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+  type IHttpRouteAuthorizer,
+  type ThrottleSettings,
+} from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { ITopic } from "aws-cdk-lib/aws-sns";
+import { Construct } from "constructs";
+import { validateCorsOrigins } from "./cors-origins.js";
+import { CORS_MAX_AGE, DEFAULT_LOG_RETENTION, DEFAULT_REMOVAL_POLICY, DEFAULT_THROTTLE } from "./secure-defaults.js";
+
+/** The function behind each group of routes. */
+export interface UploadApiFunctions {
+  readonly signPut: IFunction;
+  readonly signPost: IFunction;
+  readonly getUpload: IFunction;
+  readonly listUploads: IFunction;
+  /** `GET /health` and `GET /profiles`. */
+  readonly public: IFunction;
+}
+
+/** Every route of the contract; only health and profiles are public. */
+export const API_ROUTES = [
+  { method: HttpMethod.POST, path: "/sign/put", target: "signPut", public: false },
+  { method: HttpMethod.POST, path: "/sign/post", target: "signPost", public: false },
+  { method: HttpMethod.GET, path: "/uploads/{uploadId}", target: "getUpload", public: false },
+  { method: HttpMethod.GET, path: "/uploads", target: "listUploads", public: false },
+  { method: HttpMethod.GET, path: "/health", target: "public", public: true },
+  { method: HttpMethod.GET, path: "/profiles", target: "public", public: true },
+] as const satisfies ReadonlyArray<{ method: HttpMethod; path: string; target: keyof UploadApiFunctions; public: boolean }>;
+
+export interface UploadApiProps {
+  readonly functions: UploadApiFunctions;
+  /** Guards every route but `GET /health` and `GET /profiles`. */
+  readonly authorizer: IHttpRouteAuthorizer;
+  /** Browser origins allowed to call the API. @default [] (no CORS) */
+  readonly corsOrigins?: readonly string[];
+  /** Stage-wide rate (requests/s) and burst. @default { rateLimit: 50, burstLimit: 100 } */
+  readonly throttle?: ThrottleSettings;
+  /** How long access logs are kept. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** What happens to the access log group when the stack is deleted. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Where the 5xx alarm notifies. @default - no action */
+  readonly alarmTopic?: ITopic;
+}
+
+/** The HTTP API: JWT-guarded routes, CORS for the configured origins, throttling, JSON access logs. */
+export class UploadApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+  readonly serverErrorsAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: UploadApiProps) {
+    super(scope, id);
+    const origins = validateCorsOrigins(props.corsOrigins ?? []);
+    this.api = new HttpApi(this, "HttpApi", {
+      description: "upload-broker: presigned S3 upload tickets",
+      createDefaultStage: false,
+      ...(origins.length
+        ? {
+            corsPreflight: {
+              allowOrigins: origins,
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+              allowHeaders: ["authorization", "content-type"],
+              maxAge: CORS_MAX_AGE,
+            },
+          }
+        : {}),
+    });
+    this.accessLogs = new LogGroup(this, "AccessLogs", {
+      retention: props.logRetention ?? DEFAULT_LOG_RETENTION,
+      removalPolicy: props.removalPolicy ?? DEFAULT_REMOVAL_POLICY,
+    });
+    this.stage = new HttpStage(this, "DefaultStage", {
+      httpApi: this.api,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: {
+        rateLimit: props.throttle?.rateLimit ?? DEFAULT_THROTTLE.rateLimit,
+        burstLimit: props.throttle?.burstLimit ?? DEFAULT_THROTTLE.burstLimit,
+      },
+      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: accessLogFormat() },
+    });
+
+    const integrations = new Map<IFunction, HttpLambdaIntegration>();
+    for (const route of API_ROUTES) {
+      const fn = props.functions[route.target];
+      const integration = integrations.get(fn) ?? new HttpLambdaIntegration(`${route.target}Integration`, fn);
+      integrations.set(fn, integration);
+      const [created] = this.api.addRoutes({
+        path: route.path,
+        methods: [route.method],
+        integration,
+        authorizer: route.public ? new HttpNoneAuthorizer() : props.authorizer,
+      });
+      if (route.public && created) {
+        Validations.of(created).acknowledge({
+          id: "AwsSolutions-APIG4",
+          reason: `${route.method} ${route.path} is public by contract: it serves no user data, only health or the public profile list.`,
+        });
+      }
+    }
+
+    // Handlers answer every expected failure themselves; a 5xx is a bug, a crash or a timeout.
+    this.serverErrorsAlarm = new Alarm(this, "ServerErrorsAlarm", {
+      alarmDescription: "upload-broker API answered 5xx (internal error, crash or integration timeout).",
+      metric: this.api.metricServerError({ period: Duration.minutes(5), statistic: "Sum" }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) this.serverErrorsAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
+  }
+
+  /** The API's base URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/`. */
+  get url(): string {
+    return this.stage.url;
+  }
+}
+
+/** One JSON line per request; `sub` says who, never the token. */
+function accessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: "$context.requestId",
+      requestTime: "$context.requestTime",
+      ip: "$context.identity.sourceIp",
+      userAgent: "$context.identity.userAgent",
+      method: "$context.httpMethod",
+      routeKey: "$context.routeKey",
+      path: "$context.path",
+      status: "$context.status",
+      responseLength: "$context.responseLength",
+      responseLatency: "$context.responseLatency",
+      integrationLatency: "$context.integrationLatency",
+      integrationError: "$context.integrationErrorMessage",
+      authorizerError: "$context.authorizer.error",
+      sub: "$context.authorizer.claims.sub",
+    }),
+  );
+}

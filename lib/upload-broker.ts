@@ -1,0 +1,196 @@
+import { Duration, Stack, Validations, type RemovalPolicy } from "aws-cdk-lib";
+import type { ThrottleSettings } from "aws-cdk-lib/aws-apigatewayv2";
+import type { UserPoolClientProps, UserPoolProps } from "aws-cdk-lib/aws-cognito";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { IBucket } from "aws-cdk-lib/aws-s3";
+import type { ITopic } from "aws-cdk-lib/aws-sns";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import type { z } from "zod";
+import { TICKET_TABLE } from "../functions/adapters/ticket-table.js";
+import { UPLOADS_PREFIX } from "../functions/domain/limits.js";
+import { DEMO_PROFILES, parseProfiles } from "../functions/domain/profiles.js";
+import { ConfigError } from "../functions/errors.js";
+import type { Profile, ProfileSchema } from "../functions/schemas.js";
+import { RecordEvents } from "./record-events.js";
+import { MAX_PROFILES_ENV_BYTES } from "./secure-defaults.js";
+import { TicketTable, type TicketTableOverrides } from "./ticket-table.js";
+import { UploadApi } from "./upload-api.js";
+import { UploadAuth } from "./upload-auth.js";
+import { UploadBucket, type UploadBucketOverrides } from "./upload-bucket.js";
+import { UploadFunction, type FunctionEntry } from "./upload-function.js";
+
+/** A profile as an operator writes it (defaults may be left out); see CONTRACT.md "Profiles". */
+export type ProfileInput = z.input<typeof ProfileSchema>;
+
+export interface UploadBrokerProps {
+  /** The upload profiles, validated at synth with the functions' own schema. @default DEMO_PROFILES */
+  readonly profiles?: readonly ProfileInput[];
+  /** Browser origins allowed to call the API and upload to the bucket. @default [] (no browser access) */
+  readonly corsOrigins?: readonly string[];
+  /** External OIDC issuer; with `jwtAudience`, replaces the Cognito user pool. @default - a Cognito user pool */
+  readonly jwtIssuer?: string;
+  /** Accepted audiences of `jwtIssuer` tokens. @default - the created app client */
+  readonly jwtAudience?: readonly string[];
+  /** Overrides for the created user pool. @default - secure defaults */
+  readonly userPoolProps?: Partial<UserPoolProps>;
+  /** Overrides for the created app client. @default - public client, SRP and password auth, no OAuth */
+  readonly userPoolClientProps?: Partial<Omit<UserPoolClientProps, "userPool">>;
+  /** Use this bucket as is. @default - a new secure bucket */
+  readonly existingBucket?: IBucket;
+  /** Overrides for the new bucket. @default - secure defaults */
+  readonly bucketProps?: UploadBucketOverrides;
+  /** S3 server access logs for the upload bucket. @default true */
+  readonly serverAccessLogs?: boolean;
+  /** Use this ticket table as is (it must have the ticket schema). @default - a new table */
+  readonly existingTable?: ITable;
+  /** Overrides for the new table. @default - secure defaults */
+  readonly tableProps?: TicketTableOverrides;
+  /** Applies to the bucket, table, user pool and log groups. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Retention of function logs, API access logs and S3 access logs. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** API stage throttling. @default { rateLimit: 50, burstLimit: 100 } */
+  readonly throttle?: ThrottleSettings;
+  /** Powertools log level of every function. @default "INFO" */
+  readonly logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+  /** Every alarm notifies this topic. @default - alarms without actions */
+  readonly alarmTopic?: ITopic;
+}
+
+/**
+ * The whole upload broker: bucket, ticket table, one function per use case, the HTTP API
+ * behind a JWT authorizer, S3 notifications into the record function with a dead-letter
+ * queue, and alarms. Each function is granted exactly what it does.
+ */
+export class UploadBroker extends Construct {
+  readonly bucket: IBucket;
+  readonly table: ITable;
+  readonly api: UploadApi;
+  readonly auth: UploadAuth;
+  readonly functions: Readonly<Record<FunctionEntry, UploadFunction>>;
+  readonly deadLetterQueue: Queue;
+  readonly profiles: readonly Profile[];
+
+  constructor(scope: Construct, id: string, props: UploadBrokerProps = {}) {
+    super(scope, id);
+    this.profiles = props.profiles ? parseProfiles(props.profiles, "UploadBroker profiles") : DEMO_PROFILES;
+    const profilesJson = JSON.stringify(this.profiles);
+    if (Buffer.byteLength(profilesJson) > MAX_PROFILES_ENV_BYTES) {
+      throw new ConfigError(
+        `UploadBroker: the profiles take ${Buffer.byteLength(profilesJson)} bytes as JSON, more than ${MAX_PROFILES_ENV_BYTES}; ` +
+          "Lambda allows 4 KB of environment per function. Use fewer or shorter profiles.",
+      );
+    }
+    const { removalPolicy, logRetention, alarmTopic } = props;
+
+    this.auth = new UploadAuth(this, "Auth", {
+      jwtIssuer: props.jwtIssuer,
+      jwtAudience: props.jwtAudience,
+      userPoolProps: props.userPoolProps,
+      userPoolClientProps: props.userPoolClientProps,
+      removalPolicy,
+    });
+    this.bucket = new UploadBucket(this, "Uploads", {
+      existingBucket: props.existingBucket,
+      bucketProps: props.bucketProps,
+      serverAccessLogs: props.serverAccessLogs,
+      corsOrigins: props.corsOrigins,
+      removalPolicy,
+      logRetention,
+    }).bucket;
+    this.table = new TicketTable(this, "Tickets", {
+      existingTable: props.existingTable,
+      tableProps: props.tableProps,
+      removalPolicy,
+    }).table;
+
+    const environment = {
+      BUCKET_NAME: this.bucket.bucketName,
+      TABLE_NAME: this.table.tableName,
+      PROFILES: profilesJson,
+      POWERTOOLS_SERVICE_NAME: "upload-broker",
+      POWERTOOLS_LOG_LEVEL: props.logLevel ?? "INFO",
+    };
+    const fn = (entry: FunctionEntry, description: string, timeout = Duration.seconds(10)) =>
+      new UploadFunction(this, toPascal(entry), { entry, description, environment, timeout, removalPolicy, logRetention, alarmTopic });
+    this.functions = {
+      "sign-put": fn("sign-put", "POST /sign/put: presigned PUT ticket"),
+      "sign-post": fn("sign-post", "POST /sign/post: presigned POST policy ticket"),
+      "get-upload": fn("get-upload", "GET /uploads/{uploadId}: one ticket's status"),
+      "list-uploads": fn("list-uploads", "GET /uploads: the caller's tickets"),
+      public: fn("public", "GET /health and GET /profiles"),
+      "record-upload": fn("record-upload", "Records uploads from S3 ObjectCreated events", Duration.seconds(30)),
+    };
+    this.grantLeastPrivilege();
+
+    this.api = new UploadApi(this, "Api", {
+      authorizer: this.auth.authorizer,
+      functions: {
+        signPut: this.functions["sign-put"].function,
+        signPost: this.functions["sign-post"].function,
+        getUpload: this.functions["get-upload"].function,
+        listUploads: this.functions["list-uploads"].function,
+        public: this.functions.public.function,
+      },
+      corsOrigins: props.corsOrigins,
+      throttle: props.throttle,
+      removalPolicy,
+      logRetention,
+      alarmTopic,
+    });
+    this.deadLetterQueue = new RecordEvents(this, "RecordEvents", {
+      bucket: this.bucket,
+      recordFunction: this.functions["record-upload"].function,
+      alarmTopic,
+    }).deadLetterQueue;
+  }
+
+  /** The IAM statements of each function: nothing beyond the calls its code makes. */
+  private grantLeastPrivilege(): void {
+    const uploads = this.bucket.arnForObjects(`${UPLOADS_PREFIX}*`);
+    const table = this.table.tableArn;
+    const allow = (entry: FunctionEntry, actions: string[], resources: string[]) =>
+      this.functions[entry].function.addToRolePolicy(new PolicyStatement({ actions, resources }));
+
+    // Presigned requests carry the signer's permissions, so the sign role's PutObject on
+    // uploads/* is exactly what a URL can do, and no more.
+    for (const entry of ["sign-put", "sign-post"] as const) {
+      allow(entry, ["s3:PutObject"], [uploads]);
+      allow(entry, ["dynamodb:PutItem"], [table]);
+    }
+    // HeadObject is authorized by s3:GetObject.
+    allow("record-upload", ["s3:GetObject", "s3:DeleteObject"], [uploads]);
+    allow("record-upload", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [table]);
+    allow("get-upload", ["dynamodb:GetItem"], [table]);
+    allow("list-uploads", ["dynamodb:Query"], [`${table}/index/${TICKET_TABLE.ownerIndex}`]);
+
+    const finding = `AwsSolutions-IAM5[Resource::${flattenReference(Stack.of(this).resolve(uploads))}]`;
+    for (const entry of ["sign-put", "sign-post", "record-upload"] as const) {
+      Validations.of(this.functions[entry].role).acknowledge({
+        id: finding,
+        reason: `Objects live only under the ${UPLOADS_PREFIX} prefix; the wildcard after it is the per-user, per-ticket key space the broker hands out, not a broader grant.`,
+      });
+    }
+  }
+}
+
+/** A resolved CloudFormation value as cdk-nag names it in a finding, e.g. `<BucketX.Arn>/uploads/*`. */
+function flattenReference(value: unknown): string {
+  if (typeof value === "string") return value.replace(/\$\{/g, "<").replace(/\}/g, ">");
+  const node = value as Record<string, unknown>;
+  if (Array.isArray(node["Fn::Join"])) {
+    const [delimiter, items] = node["Fn::Join"] as [string, unknown[]];
+    return items.map(flattenReference).join(delimiter);
+  }
+  if (Array.isArray(node["Fn::GetAtt"])) {
+    const [resource, attribute] = node["Fn::GetAtt"] as [string, string];
+    return `<${resource}.${attribute}>`;
+  }
+  if (node["Fn::Sub"] !== undefined) return flattenReference(node["Fn::Sub"]);
+  if (node.Ref !== undefined) return `<${flattenReference(node.Ref)}>`;
+  return JSON.stringify(value);
+}
+const toPascal = (entry: string) => entry.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());

@@ -1,0 +1,152 @@
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { UploadBrokerStack } from "../../lib/upload-broker-stack.js";
+import { logicalId, statementsOfRole, synthBroker } from "./synth.js";
+
+/** The default stack with two browser origins: who may do what (IAM, HTTP API, Cognito). */
+const ORIGINS = ["https://app.example.com", "http://localhost:5173"];
+
+let template: Template;
+let stack: UploadBrokerStack;
+let cleanup: () => void;
+const id = logicalId;
+
+beforeAll(() => {
+  ({ template, stack, cleanup } = synthBroker({ corsOrigins: ORIGINS }));
+});
+afterAll(() => cleanup());
+
+describe("least privilege", () => {
+  const bucketArn = () => ({ "Fn::GetAtt": [id(stack.broker.bucket), "Arn"] });
+  const uploads = () => ({ "Fn::Join": ["", [bucketArn(), "/uploads/*"]] });
+  const table = () => ({ "Fn::GetAtt": [id(stack.broker.table), "Arn"] });
+  const logs = (entry: keyof UploadBrokerStack["broker"]["functions"]) => ({
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: { "Fn::GetAtt": [id(stack.broker.functions[entry].logGroup), "Arn"] },
+  });
+  const allow = (actions: string[], Resource: unknown) => ({ Effect: "Allow", Action: [...actions].sort(), Resource });
+  const statements = (entry: keyof UploadBrokerStack["broker"]["functions"]) =>
+    statementsOfRole(template, id(stack.broker.functions[entry].role));
+
+  it("sign functions may PutObject under uploads/ and PutItem on the table, nothing else", () => {
+    for (const entry of ["sign-put", "sign-post"] as const) {
+      expect(statements(entry)).toEqual([logs(entry), allow(["s3:PutObject"], uploads()), allow(["dynamodb:PutItem"], table())]);
+    }
+  });
+
+  it("record-upload may Get/Head and Delete objects under uploads/, GetItem/UpdateItem, and send to its DLQ", () => {
+    const dlq = { "Fn::GetAtt": [id(stack.broker.deadLetterQueue), "Arn"] };
+    expect(statements("record-upload")).toEqual([
+      logs("record-upload"),
+      allow(["s3:GetObject", "s3:DeleteObject"], uploads()),
+      allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], table()),
+      allow(["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"], dlq),
+    ]);
+  });
+
+  it("status functions may only GetItem, or Query the byOwner index", () => {
+    expect(statements("get-upload")).toEqual([logs("get-upload"), allow(["dynamodb:GetItem"], table())]);
+    expect(statements("list-uploads")).toEqual([
+      logs("list-uploads"),
+      allow(["dynamodb:Query"], { "Fn::Join": ["", [table(), "/index/byOwner"]] }),
+    ]);
+  });
+
+  it("the public function may only write its logs, and no role has a managed policy", () => {
+    expect(statements("public")).toEqual([logs("public")]);
+    for (const fn of Object.values(stack.broker.functions)) {
+      expect(template.findResources("AWS::IAM::Role")[id(fn.role)]?.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe("HTTP API", () => {
+  const authorizerId = () => Object.keys(template.findResources("AWS::ApiGatewayV2::Authorizer"))[0];
+
+  it("has a JWT authorizer trusting the created user pool and app client", () => {
+    const { userPool, userPoolClient } = stack.broker.auth;
+    template.resourceCountIs("AWS::ApiGatewayV2::Authorizer", 1);
+    template.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", {
+      AuthorizerType: "JWT",
+      IdentitySource: ["$request.header.Authorization"],
+      JwtConfiguration: {
+        Issuer: { "Fn::GetAtt": [id(userPool!), "ProviderURL"] },
+        Audience: [{ Ref: id(userPoolClient!) }],
+      },
+    });
+  });
+
+  it("puts the authorizer on every route but GET /health and GET /profiles", () => {
+    const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route")).map((r) => r.Properties);
+    const byKey = Object.fromEntries(routes.map((r) => [r.RouteKey, r]));
+    expect(Object.keys(byKey).sort()).toEqual(
+      ["GET /health", "GET /profiles", "GET /uploads", "GET /uploads/{uploadId}", "POST /sign/post", "POST /sign/put"].sort(),
+    );
+    for (const key of ["POST /sign/put", "POST /sign/post", "GET /uploads", "GET /uploads/{uploadId}"]) {
+      expect(byKey[key], key).toMatchObject({ AuthorizationType: "JWT", AuthorizerId: { Ref: authorizerId() } });
+    }
+    for (const key of ["GET /health", "GET /profiles"]) {
+      expect(byKey[key], key).toMatchObject({ AuthorizationType: "NONE" });
+      expect(byKey[key]?.AuthorizerId, key).toBeUndefined();
+    }
+  });
+
+  it("answers CORS preflights for exactly the configured origins", () => {
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      ProtocolType: "HTTP",
+      CorsConfiguration: {
+        AllowOrigins: ORIGINS,
+        AllowMethods: ["GET", "POST", "OPTIONS"],
+        AllowHeaders: ["authorization", "content-type"],
+        AllowCredentials: Match.absent(),
+        MaxAge: 3600,
+      },
+    });
+  });
+
+  it("throttles the default stage (50 rps, burst 100) and writes JSON access logs", () => {
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      StageName: "$default",
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: {
+        DestinationArn: { "Fn::GetAtt": [id(stack.broker.api.accessLogs), "Arn"] },
+        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+      },
+    });
+  });
+});
+
+describe("Cognito", () => {
+  it("creates an admin-only user pool with a strong password policy, optional TOTP MFA, retained", () => {
+    template.hasResource("AWS::Cognito::UserPool", {
+      Properties: Match.objectLike({
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        MfaConfiguration: "OPTIONAL",
+        EnabledMfas: ["SOFTWARE_TOKEN_MFA"],
+        Policies: {
+          PasswordPolicy: Match.objectLike({
+            MinimumLength: 12,
+            RequireLowercase: true,
+            RequireUppercase: true,
+            RequireNumbers: true,
+            RequireSymbols: true,
+          }),
+        },
+        DeletionProtection: "ACTIVE",
+      }),
+      DeletionPolicy: "Retain",
+    });
+  });
+
+  it("creates a public app client without OAuth flows", () => {
+    template.hasResourceProperties("AWS::Cognito::UserPoolClient", {
+      GenerateSecret: false,
+      AllowedOAuthFlowsUserPoolClient: false,
+      AllowedOAuthFlows: Match.absent(),
+      PreventUserExistenceErrors: "ENABLED",
+      ExplicitAuthFlows: Match.arrayWith(["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]),
+    });
+  });
+});

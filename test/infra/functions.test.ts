@@ -1,0 +1,107 @@
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_PROFILES } from "../../functions/domain/profiles.js";
+import type { UploadBrokerStack } from "../../lib/upload-broker-stack.js";
+import { logicalId, synthBroker } from "./synth.js";
+
+/** The default stack with two browser origins: functions, alarms, outputs. */
+const ORIGINS = ["https://app.example.com", "http://localhost:5173"];
+
+let template: Template;
+let stack: UploadBrokerStack;
+let cleanup: () => void;
+const id = logicalId;
+
+beforeAll(() => {
+  ({ template, stack, cleanup } = synthBroker({ corsOrigins: ORIGINS }));
+});
+afterAll(() => cleanup());
+
+describe("functions", () => {
+  it("all six run Node.js 22 on ARM64 with the bucket, table and validated profiles in their environment", () => {
+    const functions = Object.values(stack.broker.functions);
+    expect(functions).toHaveLength(6);
+    for (const fn of functions) {
+      template.hasResourceProperties("AWS::Lambda::Function", {
+        FunctionName: Match.absent(),
+        Role: { "Fn::GetAtt": [id(fn.role), "Arn"] },
+        Runtime: "nodejs22.x",
+        Architectures: ["arm64"],
+        Handler: "index.handler",
+        LoggingConfig: { LogGroup: { Ref: id(fn.logGroup) } },
+        Environment: {
+          Variables: Match.objectLike({
+            BUCKET_NAME: { Ref: id(stack.broker.bucket) },
+            TABLE_NAME: { Ref: id(stack.broker.table) },
+            PROFILES: JSON.stringify(DEMO_PROFILES),
+            NODE_OPTIONS: "--enable-source-maps",
+          }),
+        },
+      });
+    }
+  });
+
+  it("log to their own log groups with a retention", () => {
+    const groups = template.findResources("AWS::Logs::LogGroup");
+    for (const fn of Object.values(stack.broker.functions)) {
+      expect(groups[id(fn.logGroup)]).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: "Retain" });
+    }
+  });
+
+  it("have sensible memory and timeouts", () => {
+    const fns = template.findResources("AWS::Lambda::Function");
+    const record = fns[id(stack.broker.functions["record-upload"].function)];
+    const sign = fns[id(stack.broker.functions["sign-put"].function)];
+    expect(record?.Properties).toMatchObject({ MemorySize: 256, Timeout: 30 });
+    expect(sign?.Properties).toMatchObject({ MemorySize: 256, Timeout: 10 });
+  });
+});
+
+describe("alarms", () => {
+  it("fire on any error of each function", () => {
+    for (const fn of Object.values(stack.broker.functions)) {
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Namespace: "AWS/Lambda",
+        MetricName: "Errors",
+        Dimensions: [{ Name: "FunctionName", Value: { Ref: id(fn.function) } }],
+        Statistic: "Sum",
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        TreatMissingData: "notBreaching",
+      });
+    }
+  });
+
+  it("fire as soon as one message waits in the dead-letter queue", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [id(stack.broker.deadLetterQueue), "QueueName"] } }],
+      Statistic: "Maximum",
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+  });
+
+  it("fire on any 5xx answer of the API", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/ApiGateway",
+      MetricName: "5xx",
+      Dimensions: [{ Name: "ApiId", Value: { Ref: id(stack.broker.api.api) } }],
+      Threshold: 1,
+    });
+  });
+});
+
+describe("outputs", () => {
+  it("name the API URL, bucket, table, dead-letter queue, user pool and client", () => {
+    const outputs = template.findOutputs("*");
+    expect(Object.keys(outputs).sort()).toEqual(
+      ["ApiUrl", "BucketName", "DeadLetterQueueUrl", "TableName", "UserPoolClientId", "UserPoolId"].sort(),
+    );
+    template.hasOutput("BucketName", { Value: { Ref: id(stack.broker.bucket) } });
+    template.hasOutput("TableName", { Value: { Ref: id(stack.broker.table) } });
+    template.hasOutput("UserPoolClientId", { Value: { Ref: id(stack.broker.auth.userPoolClient!) } });
+    template.hasOutput("ApiUrl", { Value: { "Fn::Join": ["", Match.arrayWith(["https://", { Ref: id(stack.broker.api.api) }])] } });
+  });
+});
