@@ -47,9 +47,12 @@ export interface Signer {
   presignPost(request: PostSigningRequest): Promise<PresignedPost>;
 }
 
-export interface TicketStore {
+export interface TicketWriter {
   /** Stores a new ticket; never overwrites one with the same id. */
   create(ticket: Ticket): Promise<void>;
+}
+
+export interface TicketStore extends TicketWriter {
   /** The ticket with this id (strongly consistent), or `undefined`. */
   get(uploadId: string): Promise<Ticket | undefined>;
   /**
@@ -126,7 +129,7 @@ export interface StatusDeps {
 export interface SignDeps {
   profiles: readonly Profile[];
   signer: Signer;
-  tickets: TicketStore;
+  tickets: TicketWriter;
   clock: Clock;
   ids: Ids;
 }

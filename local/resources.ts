@@ -1,7 +1,6 @@
 /** Makes sure the bucket (with CORS for the demo page) and the ticket table exist. */
-import { CreateTableCommand, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, ResourceInUseException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ticketTableDefinition } from "../functions/adapters/ticket-table.js";
 
 export async function ensureBucket(s3: S3Client, bucket: string, origins: string[]): Promise<void> {
@@ -26,7 +25,7 @@ export async function ensureBucket(s3: S3Client, bucket: string, origins: string
   );
 }
 
-export async function ensureTable(dynamo: DynamoDBDocumentClient, table: string): Promise<void> {
+export async function ensureTable(dynamo: DynamoDBClient, table: string): Promise<void> {
   try {
     await dynamo.send(new CreateTableCommand(ticketTableDefinition(table)));
   } catch (error) {

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { documentClient, s3Client } from "../functions/adapters/clients.js";
+import { dynamoClient, s3Client } from "../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../functions/adapters/dynamo-ticket-store.js";
 import { S3ObjectStore } from "../functions/adapters/s3-object-store.js";
 import { S3Signer } from "../functions/adapters/s3-signer.js";
@@ -63,7 +63,7 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   const dynamoEndpoint = config.dynamoEndpoint ?? dynamoServer!.endpoint;
 
   const s3 = s3Client({ region: config.region, endpoint: s3Endpoint, credentials: config.credentials ?? EMBEDDED_S3_CREDENTIALS });
-  const dynamo = documentClient({ region: config.region, endpoint: dynamoEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const dynamo = dynamoClient({ region: config.region, endpoint: dynamoEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
   await ensureBucket(s3, config.bucket, origins);
   await ensureTable(dynamo, TABLE);
 

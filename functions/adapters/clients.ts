@@ -1,6 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 /** Where and as whom to reach a service; omitted fields fall back to the SDK defaults. */
 export interface ClientOptions {
@@ -22,12 +21,11 @@ export function s3Client(options: ClientOptions): S3Client {
   });
 }
 
-/** The DynamoDB document client for the ticket table. Build it once per container. */
-export function documentClient(options: ClientOptions): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
+/** The DynamoDB client for the ticket table. Build it once per container. */
+export function dynamoClient(options: ClientOptions): DynamoDBClient {
+  return new DynamoDBClient({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

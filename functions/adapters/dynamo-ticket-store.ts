@@ -1,5 +1,6 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoTicketWriter } from "./dynamo-ticket-writer.js";
 import type { TicketPage, TicketPosition, TicketQuery, TicketStore } from "../ports.js";
 import type { Ticket } from "../schemas.js";
 import { TICKET_TABLE } from "./ticket-table.js";
@@ -16,22 +17,19 @@ const STATUS_FILTERS: Record<NonNullable<TicketQuery["status"]>, string> = {
 
 /** Tickets in one DynamoDB table: key `uploadId`, GSI `byOwner` (`owner`, `createdAt`), TTL `ttl`. */
 export class DynamoTicketStore implements TicketStore {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
+  private readonly writer: DynamoTicketWriter;
+  private readonly client: DynamoDBDocumentClient;
 
-  async create(ticket: Ticket): Promise<void> {
-    try {
-      await this.client.send(
-        new PutCommand({ TableName: this.table, Item: ticket, ConditionExpression: "attribute_not_exists(uploadId)" }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new Error(`ticket ${ticket.uploadId} already exists; refusing to overwrite it`, { cause: error });
-      }
-      throw error;
-    }
+  constructor(
+    client: DynamoDBClient,
+    private readonly table: string,
+  ) {
+    this.writer = new DynamoTicketWriter(client, table);
+    this.client = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  create(ticket: Ticket): Promise<void> {
+    return this.writer.create(ticket);
   }
 
   async get(uploadId: string): Promise<Ticket | undefined> {

@@ -1,16 +1,15 @@
 /** Real clients, bucket and table for integration tests, on the servers global-setup started. */
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { monotonicFactory } from "ulid";
 import { inject } from "vitest";
-import { documentClient, s3Client } from "../../functions/adapters/clients.js";
+import { dynamoClient, s3Client } from "../../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../../functions/adapters/dynamo-ticket-store.js";
 import { S3Signer } from "../../functions/adapters/s3-signer.js";
 import { ticketTableDefinition } from "../../functions/adapters/ticket-table.js";
 import { DEMO_PROFILES } from "../../functions/domain/profiles.js";
 import type { SignDeps } from "../../functions/ports.js";
-import type { Profile, Ticket } from "../../functions/schemas.js";
+import type { Profile } from "../../functions/schemas.js";
 
 export const strictS3 = inject("strictS3");
 
@@ -18,15 +17,11 @@ const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.
 
 /** A fresh table on the DynamoDB-compatible server. */
 export async function ticketTable() {
-  const client = documentClient({ region: "us-east-1", endpoint: inject("dynamoEndpoint"), credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const client = dynamoClient({ region: "us-east-1", endpoint: inject("dynamoEndpoint"), credentials: { accessKeyId: "local", secretAccessKey: "local" } });
   const table = unique("tickets");
   await client.send(new CreateTableCommand(ticketTableDefinition(table)));
-  return {
-    client,
-    table,
-    store: new DynamoTicketStore(client, table),
-    get: async (uploadId: string) => (await client.send(new GetCommand({ TableName: table, Key: { uploadId } }))).Item as Ticket | undefined,
-  };
+  const store = new DynamoTicketStore(client, table);
+  return { client, table, store, get: (uploadId: string) => store.get(uploadId) };
 }
 
 /** An S3 client with the bucket owner's credentials on the strict server. */
