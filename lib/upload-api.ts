@@ -5,6 +5,8 @@ import {
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
+  HttpRoute,
+  HttpRouteKey,
   HttpStage,
   LogGroupLogDestination,
   type IHttpRouteAuthorizer,
@@ -113,6 +115,18 @@ export class UploadApi extends Construct {
         });
       }
     }
+    // Unknown routes reach the public function, which answers the contract's 404 JSON
+    // instead of API Gateway's own `{"message":"Not Found"}`.
+    const fallback = new HttpRoute(this, "DefaultRoute", {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: integrations.get(props.functions.public)!,
+      authorizer: new HttpNoneAuthorizer(),
+    });
+    Validations.of(fallback).acknowledge({
+      id: "AwsSolutions-APIG4",
+      reason: "$default only answers 404 not_found for routes that do not exist; it serves no data.",
+    });
 
     // Handlers answer every expected failure themselves; a 5xx is a bug, a crash or a timeout.
     this.serverErrorsAlarm = new Alarm(this, "ServerErrorsAlarm", {

@@ -81,12 +81,12 @@ describe("HTTP API", () => {
     const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route")).map((r) => r.Properties);
     const byKey = Object.fromEntries(routes.map((r) => [r.RouteKey, r]));
     expect(Object.keys(byKey).sort()).toEqual(
-      ["GET /health", "GET /profiles", "GET /uploads", "GET /uploads/{uploadId}", "POST /sign/post", "POST /sign/put"].sort(),
+      ["$default", "GET /health", "GET /profiles", "GET /uploads", "GET /uploads/{uploadId}", "POST /sign/post", "POST /sign/put"].sort(),
     );
     for (const key of ["POST /sign/put", "POST /sign/post", "GET /uploads", "GET /uploads/{uploadId}"]) {
       expect(byKey[key], key).toMatchObject({ AuthorizationType: "JWT", AuthorizerId: { Ref: authorizerId() } });
     }
-    for (const key of ["GET /health", "GET /profiles"]) {
+    for (const key of ["GET /health", "GET /profiles", "$default"]) {
       expect(byKey[key], key).toMatchObject({ AuthorizationType: "NONE" });
       expect(byKey[key]?.AuthorizerId, key).toBeUndefined();
     }

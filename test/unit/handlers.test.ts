@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { makeHealthHandler, makeProfilesHandler } from "../../functions/handlers/public.js";
 import { makeSignPostHandler, makeSignPutHandler } from "../../functions/handlers/sign.js";
 import { DEMO_PROFILES, parseProfiles } from "../../functions/domain/profiles.js";
@@ -80,6 +80,20 @@ describe("public handlers", () => {
 
   it("GET /health is ok", async () => {
     expect(bodyOf(await makeHealthHandler()(httpEvent()))).toEqual({ status: "ok" });
+  });
+
+  it("the public Lambda entry routes health and profiles, and answers anything else with 404 not_found", async () => {
+    vi.stubEnv("BUCKET_NAME", "uploads");
+    vi.stubEnv("TABLE_NAME", "tickets");
+    vi.stubEnv("PROFILES", JSON.stringify(DEMO_PROFILES));
+    const { handler } = await import("../../functions/public.js");
+    vi.unstubAllEnvs();
+    const call = (routeKey: string) => handler({ ...httpEvent(), routeKey, rawPath: routeKey.split(" ")[1] ?? "/x" }) as Promise<{ statusCode: number; body: string }>;
+    expect(bodyOf(await call("GET /health"))).toEqual({ status: "ok" });
+    expect(bodyOf(await call("GET /profiles")).profiles).toHaveLength(3);
+    const missing = await call("$default");
+    expect(missing.statusCode).toBe(404);
+    expect(bodyOf(missing).error.code).toBe("not_found");
   });
 });
 
