@@ -2,29 +2,44 @@ import { ulid } from "ulid";
 import { dynamoClient, s3Client } from "./adapters/clients.js";
 import { DynamoTicketStore } from "./adapters/dynamo-ticket-store.js";
 import { DynamoTicketWriter } from "./adapters/dynamo-ticket-writer.js";
+import { PostPresigner } from "./adapters/post-presigner.js";
+import { PutPresigner } from "./adapters/put-presigner.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
-import { S3Signer } from "./adapters/s3-signer.js";
 import { loadConfig, type Config } from "./config.js";
-import type { Clock, Ids, RecordDeps, SignDeps, StatusDeps } from "./ports.js";
+import type { Clock, Ids, PostSigner, PutSigner, RecordDeps, SignDeps, StatusDeps } from "./ports.js";
+
+// Each factory builds only what its function uses; with `"sideEffects": false` the
+// bundler drops the rest (the sign-put bundle carries no S3 client at all).
 
 export const systemClock: Clock = { now: () => new Date() };
 export const ulidIds: Ids = { next: () => ulid() };
 
 const s3 = (config: Config) => s3Client({ region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) });
 const dynamo = (config: Config) => dynamoClient({ region: config.region, ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}) });
-const tickets = (config: Config) => new DynamoTicketStore(dynamo(config), config.table);
+const signing = (config: Config) => ({
+  profiles: config.profiles,
+  tickets: new DynamoTicketWriter(dynamo(config), config.table),
+  clock: systemClock,
+  ids: ulidIds,
+});
 
-/** The sign functions' dependencies, built once per container from the environment. */
-export function signDeps(config: Config = loadConfig()): SignDeps {
-  return { profiles: config.profiles, signer: new S3Signer(s3(config), config.bucket), tickets: new DynamoTicketWriter(dynamo(config), config.table), clock: systemClock, ids: ulidIds };
+/** `POST /sign/put`: the PUT presigner and the ticket writer, built once per container. */
+export function signPutDeps(config: Config = loadConfig()): SignDeps<PutSigner> {
+  const signer = new PutPresigner({ bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) });
+  return { ...signing(config), signer };
+}
+
+/** `POST /sign/post`: the POST policy signer and the ticket writer. */
+export function signPostDeps(config: Config = loadConfig()): SignDeps<PostSigner> {
+  return { ...signing(config), signer: new PostPresigner(s3(config), config.bucket) };
 }
 
 /** The record function's dependencies. */
 export function recordDeps(config: Config = loadConfig()): RecordDeps & { bucket: string } {
-  return { bucket: config.bucket, objects: new S3ObjectStore(s3(config), config.bucket), tickets: tickets(config), clock: systemClock };
+  return { bucket: config.bucket, objects: new S3ObjectStore(s3(config), config.bucket), tickets: new DynamoTicketStore(dynamo(config), config.table), clock: systemClock };
 }
 
 /** The status functions' dependencies. */
 export function statusDeps(config: Config = loadConfig()): StatusDeps {
-  return { tickets: tickets(config), clock: systemClock };
+  return { tickets: new DynamoTicketStore(dynamo(config), config.table), clock: systemClock };
 }

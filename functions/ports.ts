@@ -13,6 +13,8 @@ export interface PutSigningRequest {
   metadata: Record<string, string>;
   checksumSha256?: string;
   expiresInSeconds: number;
+  /** The signing time: the URL expires `expiresInSeconds` after it. */
+  signedAt: Date;
 }
 
 export interface PresignedPut {
@@ -42,10 +44,15 @@ export interface PresignedPost {
   fields: Record<string, string>;
 }
 
-export interface Signer {
+export interface PutSigner {
   presignPut(request: PutSigningRequest): Promise<PresignedPut>;
+}
+
+export interface PostSigner {
   presignPost(request: PostSigningRequest): Promise<PresignedPost>;
 }
+
+export type Signer = PutSigner & PostSigner;
 
 export interface TicketWriter {
   /** Stores a new ticket; never overwrites one with the same id. */
@@ -125,10 +132,10 @@ export interface StatusDeps {
   clock: Clock;
 }
 
-/** Everything the signing use cases need. */
-export interface SignDeps {
+/** Everything a signing use case needs; `S` is the signer it uses (PUT, POST or both). */
+export interface SignDeps<S = Signer> {
   profiles: readonly Profile[];
-  signer: Signer;
+  signer: S;
   tickets: TicketWriter;
   clock: Clock;
   ids: Ids;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { dynamoClient, s3Client } from "../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../functions/adapters/dynamo-ticket-store.js";
 import { S3ObjectStore } from "../functions/adapters/s3-object-store.js";
-import { S3Signer } from "../functions/adapters/s3-signer.js";
+import { s3Signer } from "../functions/adapters/s3-signer.js";
 import { systemClock, ulidIds } from "../functions/deps.js";
 import { MAX_BODY_BYTES } from "../functions/domain/limits.js";
 import { BodyTooLargeError, InvalidJsonError, NotFoundError, UnauthorizedError } from "../functions/errors.js";
@@ -62,13 +62,15 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   const s3Endpoint = config.s3Endpoint ?? s3Server!.endpoint;
   const dynamoEndpoint = config.dynamoEndpoint ?? dynamoServer!.endpoint;
 
-  const s3 = s3Client({ region: config.region, endpoint: s3Endpoint, credentials: config.credentials ?? EMBEDDED_S3_CREDENTIALS });
+  const credentials = config.credentials ?? EMBEDDED_S3_CREDENTIALS;
+  const s3 = s3Client({ region: config.region, endpoint: s3Endpoint, credentials });
   const dynamo = dynamoClient({ region: config.region, endpoint: dynamoEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
   await ensureBucket(s3, config.bucket, origins);
   await ensureTable(dynamo, TABLE);
 
   const tickets = new DynamoTicketStore(dynamo, TABLE);
-  const sign = { profiles: config.profiles, signer: new S3Signer(s3, config.bucket), tickets, clock: systemClock, ids: ulidIds };
+  const signer = s3Signer({ bucket: config.bucket, region: config.region, endpoint: s3Endpoint, credentials });
+  const sign = { profiles: config.profiles, signer, tickets, clock: systemClock, ids: ulidIds };
   const status = { tickets, clock: systemClock };
   const record = makeRecordHandler({ bucket: config.bucket, tickets, objects: new S3ObjectStore(s3, config.bucket), clock: systemClock });
   const auth = await createLocalAuth(url);

@@ -1,5 +1,5 @@
 import { FileTooLargeError, ValidationError } from "../errors.js";
-import type { PostCondition, SignDeps } from "../ports.js";
+import type { PostCondition, PostSigner, PutSigner, SignDeps } from "../ports.js";
 import type { Profile, SignPostRequest, SignPostResponse, SignPutRequest, SignPutResponse, Ticket } from "../schemas.js";
 import { keyPrefix, sanitizeFilename } from "./keys.js";
 import {
@@ -16,7 +16,7 @@ import { assertContentType, assertMetadataKeys, assertMethod, profileFor } from 
  * `if-none-match: *` are all signed, so S3 refuses any other upload. The ticket is
  * stored before the URL is returned.
  */
-export async function signPut(deps: SignDeps, principal: Principal, input: SignPutRequest): Promise<SignPutResponse> {
+export async function signPut(deps: SignDeps<PutSigner>, principal: Principal, input: SignPutRequest): Promise<SignPutResponse> {
   const profile = profileFor(deps.profiles, input.profile, principal);
   assertMethod(profile, "put");
   assertContentType(profile, input.contentType);
@@ -33,6 +33,7 @@ export async function signPut(deps: SignDeps, principal: Principal, input: SignP
     metadata: start.metadata,
     ...(input.checksumSha256 ? { checksumSha256: input.checksumSha256 } : {}),
     expiresInSeconds: profile.expiresInSeconds,
+    signedAt: start.now,
   });
   const { filename, contentType, size: declaredSize } = input;
   await deps.tickets.create({ ...start.ticket, key, method: "PUT", filename, contentType, declaredSize });
@@ -43,7 +44,7 @@ export async function signPut(deps: SignDeps, principal: Principal, input: SignP
  * Issues a presigned POST policy: S3 enforces the size range, the key prefix, the content
  * type (exact, or `starts-with` for a `type/*` profile) and every metadata field.
  */
-export async function signPost(deps: SignDeps, principal: Principal, input: SignPostRequest): Promise<SignPostResponse> {
+export async function signPost(deps: SignDeps<PostSigner>, principal: Principal, input: SignPostRequest): Promise<SignPostResponse> {
   const profile = profileFor(deps.profiles, input.profile, principal);
   assertMethod(profile, "post");
   if (input.contentType !== undefined) assertContentType(profile, input.contentType);
@@ -83,7 +84,7 @@ export async function signPost(deps: SignDeps, principal: Principal, input: Sign
 }
 
 /** What both methods share: metadata checks, a new id, the key prefix, times, the ticket's common fields. */
-function begin(deps: SignDeps, principal: Principal, profile: Profile, metadata: Record<string, string> = {}) {
+function begin(deps: SignDeps<unknown>, principal: Principal, profile: Profile, metadata: Record<string, string> = {}) {
   assertMetadataKeys(profile, metadata);
   const uploadId = deps.ids.next();
   const signedMetadata = { [UPLOAD_ID_METADATA_KEY]: uploadId, ...metadata };
@@ -103,7 +104,7 @@ function begin(deps: SignDeps, principal: Principal, profile: Profile, metadata:
     ttl: Math.floor(expires.getTime() / 1000) + PENDING_TICKET_RETENTION_SECONDS,
     version: 0,
   } satisfies Partial<Ticket>;
-  return { uploadId, prefix: keyPrefix(principal.sub, uploadId), metadata: signedMetadata, expiresAt: ticket.expiresAt, ticket };
+  return { uploadId, now, prefix: keyPrefix(principal.sub, uploadId), metadata: signedMetadata, expiresAt: ticket.expiresAt, ticket };
 }
 
 function assertSize(profile: Profile, size: number, path: string): void {

@@ -1,10 +1,10 @@
 import { signPost, signPut } from "../domain/sign.js";
 import { created, httpHandler, parseBody, principalFrom } from "../http.js";
-import type { SignDeps } from "../ports.js";
+import type { PostSigner, PutSigner, SignDeps } from "../ports.js";
 import { SignPostRequest, SignPutRequest } from "../schemas.js";
 
 /** `POST /sign/put` → 201 presigned PUT. */
-export const makeSignPutHandler = (deps: SignDeps) =>
+export const makeSignPutHandler = (deps: SignDeps<PutSigner>) =>
   httpHandler(async (event) => {
     const user = principalFrom(event);
     const input = parseBody(event, SignPutRequest);
@@ -12,7 +12,7 @@ export const makeSignPutHandler = (deps: SignDeps) =>
   });
 
 /** `POST /sign/post` → 201 presigned POST policy. */
-export const makeSignPostHandler = (deps: SignDeps) =>
+export const makeSignPostHandler = (deps: SignDeps<PostSigner>) =>
   httpHandler(async (event) => {
     const user = principalFrom(event);
     const input = parseBody(event, SignPostRequest);

@@ -4,7 +4,7 @@
  */
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { S3Signer } from "../../functions/adapters/s3-signer.js";
+import { PostPresigner } from "../../functions/adapters/post-presigner.js";
 import { makeSignPostHandler } from "../../functions/handlers/sign.js";
 import type { SignPostResponse } from "../../functions/schemas.js";
 import { bodyOf, httpEvent } from "../support/fixtures.js";
@@ -84,7 +84,7 @@ describe.skipIf(!strictS3)("presigned POST against a strict S3", () => {
   });
 
   it("refuses an expired policy", async () => {
-    const signer = new S3Signer(ownerS3({ systemClockOffset: -2 * 3600 * 1000 }), env.bucket);
+    const signer = new PostPresigner(ownerS3({ systemClockOffset: -2 * 3600 * 1000 }), env.bucket);
     const expired = makeSignPostHandler({ ...env.deps, signer });
     const t = bodyOf(await expired(httpEvent({ body: { profile: "avatar", filename: "old.png", contentType: "image/png" }, claims: { sub: "alice" } }))) as SignPostResponse;
     const res = await postForm(t, bytes(100));

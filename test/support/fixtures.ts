@@ -1,8 +1,7 @@
 /** In-memory ports and event builders for unit tests: no network, no AWS. */
 import { readFileSync } from "node:fs";
 import { monotonicFactory } from "ulid";
-import { s3Client } from "../../functions/adapters/clients.js";
-import { S3Signer } from "../../functions/adapters/s3-signer.js";
+import { s3Signer } from "../../functions/adapters/s3-signer.js";
 import { DEMO_PROFILES } from "../../functions/domain/profiles.js";
 import type { HttpEvent } from "../../functions/http.js";
 import type { ObjectInfo, ObjectStore, SignDeps, TicketPage, TicketQuery, TicketStore } from "../../functions/ports.js";
@@ -68,14 +67,12 @@ export class MemoryObjectStore implements ObjectStore {
 
 /** A signer with static credentials: signing is pure computation, no request is sent. */
 export const offlineSigner = () =>
-  new S3Signer(
-    s3Client({
-      region: "us-east-1",
-      endpoint: "http://127.0.0.1:9",
-      credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
-    }),
-    "uploads",
-  );
+  s3Signer({
+    bucket: "uploads",
+    region: "us-east-1",
+    endpoint: "http://127.0.0.1:9",
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
+  });
 
 export function memoryDeps(overrides: Partial<SignDeps> & { profiles?: Profile[] } = {}) {
   const tickets = new MemoryTicketStore();

@@ -5,7 +5,7 @@ import { monotonicFactory } from "ulid";
 import { inject } from "vitest";
 import { dynamoClient, s3Client } from "../../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../../functions/adapters/dynamo-ticket-store.js";
-import { S3Signer } from "../../functions/adapters/s3-signer.js";
+import { s3Signer } from "../../functions/adapters/s3-signer.js";
 import { ticketTableDefinition } from "../../functions/adapters/ticket-table.js";
 import { DEMO_PROFILES } from "../../functions/domain/profiles.js";
 import type { SignDeps } from "../../functions/ports.js";
@@ -45,7 +45,7 @@ export async function strictDeps(profiles: Profile[] = DEMO_PROFILES) {
   const next = monotonicFactory();
   const deps: SignDeps = {
     profiles,
-    signer: new S3Signer(s3, bucket),
+    signer: s3Signer({ bucket, region: strictS3!.region, endpoint: strictS3!.endpoint, credentials: strictS3! }),
     tickets: tickets.store,
     clock: { now: () => new Date() },
     ids: { next: () => next() },
