@@ -22,6 +22,14 @@ export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
 // ESM bundles have no `require`; a few CommonJS dependencies still call it.
 const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);";
 
+/** The esbuild settings of every function bundle; `npm run bench` builds with the same. */
+export const BUNDLE_SETTINGS = {
+  target: "node22",
+  mainFields: ["module", "main"],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+} as const;
+
 export interface UploadFunctionProps {
   /** Which file under `functions/` this function runs (its `handler` export). */
   readonly entry: FunctionEntry;
@@ -88,10 +96,8 @@ export class UploadFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: "node22",
-        mainFields: ["module", "main"],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
+        ...BUNDLE_SETTINGS,
+        mainFields: [...BUNDLE_SETTINGS.mainFields],
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: false,

@@ -48,7 +48,15 @@ export interface LocalServer {
 /** Starts local mode as configured: embedded servers for unset endpoints, then the API. */
 export async function startLocalServer(config: LocalConfig): Promise<LocalServer> {
   const embedded: Embedded[] = [];
-  const http = createServer();
+  // Listening first gives the URL (with PORT=0, the port) that the issuer and CORS need;
+  // requests that arrive while the rest starts wait for it instead of hanging.
+  let ready!: () => void;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  const http = createServer((req, res) => {
+    started
+      .then(() => serve(req, res))
+      .catch((error: unknown) => send(res, errorResponse(error), undefined));
+  });
   await new Promise<void>((resolve) => http.listen(config.port, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const origins = [url, url.replace("127.0.0.1", "localhost")];
@@ -110,9 +118,7 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
     { method: "GET", path: "/demo.js", auth: false, handler: async () => demo.script },
   ];
 
-  http.on("request", (req, res) => {
-    serve(req, res).catch((error: unknown) => send(res, errorResponse(error), undefined));
-  });
+  ready();
 
   async function serve(req: IncomingMessage, res: ServerResponse) {
     const origin = origins.includes(req.headers.origin ?? "") ? req.headers.origin : undefined;

@@ -27,8 +27,9 @@ export function ownerSegment(sub: string): string {
  */
 export function sanitizeFilename(filename: string): string {
   const base = filename.normalize("NFC").split(/[/\\]/).filter((part) => part.length > 0).pop() ?? "";
-  const replaced = Array.from(base.replace(/[\p{Cc}\p{Cf}]/gu, ""), (ch) => (/[A-Za-z0-9._-]/.test(ch) ? ch : "_"))
-    .join("")
+  const replaced = base
+    .replace(/[\p{Cc}\p{Cf}]/gu, "")
+    .replace(/[^A-Za-z0-9._-]+/gu, "_")
     .replace(/_+/g, "_")
     .replace(/_\./g, ".")
     .replace(/^[._]+|[._]+$/g, "");

@@ -22,7 +22,9 @@ function groupList(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((g): g is string => typeof g === "string" && g.length > 0);
   if (typeof value !== "string") return [];
   const text = value.trim();
-  if (text.startsWith("[")) {
+  // JSON text (`["a","b"]`) is tried only when it looks like it: a failed parse throws,
+  // and throwing on API Gateway's usual `[a b]` form would cost more than the whole check.
+  if (/^\[\s*(?:"|\])/.test(text)) {
     try {
       const json: unknown = JSON.parse(text);
       if (Array.isArray(json)) return groupList(json);

@@ -1,0 +1,81 @@
+/**
+ * Builds each Lambda entry with the stack's esbuild settings, plus the naive baseline
+ * (S3Client + getSignedUrl + createPresignedPost), and times their import in fresh
+ * `node` processes.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { BUNDLE_SETTINGS } from "../lib/upload-function.js";
+import { DEMO_PROFILES } from "../functions/domain/profiles.js";
+import { summarize, type Summary } from "./measure.js";
+
+export const ENTRIES = ["sign-put", "sign-post", "public", "get-upload", "list-uploads", "record-upload"] as const;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+const NAIVE = `
+import { S3Client, PutObjectCommand } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
+const s3 = new S3Client({});
+export const handler = (input) => getSignedUrl(s3, new PutObjectCommand(input));
+export const post = (input) => createPresignedPost(s3, input);
+`;
+
+/** Bundles every entry (and the baseline) into a temp folder; returns name → file. */
+export async function buildBundles(): Promise<Record<string, string>> {
+  const dir = mkdtempSync(join(tmpdir(), "upload-broker-bench-"));
+  writeFileSync(join(ROOT, ".bench-naive.mjs"), NAIVE);
+  const entries: Record<string, string> = { naive: join(ROOT, ".bench-naive.mjs") };
+  for (const entry of ENTRIES) entries[entry] = join(ROOT, "functions", `${entry}.ts`);
+  const files: Record<string, string> = {};
+  try {
+    for (const [name, entry] of Object.entries(entries)) {
+      files[name] = join(dir, `${name}.mjs`);
+      await build({
+        entryPoints: [entry],
+        outfile: files[name],
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        target: BUNDLE_SETTINGS.target,
+        mainFields: [...BUNDLE_SETTINGS.mainFields],
+        banner: { js: BUNDLE_SETTINGS.banner },
+        minify: BUNDLE_SETTINGS.minify,
+        logLevel: "error",
+      });
+    }
+  } finally {
+    execFileSync("rm", ["-f", join(ROOT, ".bench-naive.mjs")]);
+  }
+  return files;
+}
+
+export const sizeOf = (file: string) => statSync(file).size;
+
+/** The environment a deployed function has (no network is touched while importing). */
+const LAMBDA_ENV = {
+  PATH: process.env.PATH ?? "",
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+  AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+  AWS_SESSION_TOKEN: "session",
+  BUCKET_NAME: "uploads-bench",
+  TABLE_NAME: "tickets-bench",
+  PROFILES: JSON.stringify(DEMO_PROFILES),
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+};
+
+/** Import time of a bundle in `runs` fresh node processes, in microseconds. */
+export function coldImport(file: string, runs: number): Summary {
+  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`;
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { env: LAMBDA_ENV, encoding: "utf8" });
+    samples.push(Number(out.trim()) * 1000);
+  }
+  return summarize(samples);
+}
