@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { BUNDLE_SETTINGS } from "../lib/upload-function.js";
-import { DEMO_PROFILES } from "../functions/domain/profiles.js";
+import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
 import { summarize, type Summary } from "./measure.js";
 
 export const ENTRIES = ["sign-put", "sign-post", "public", "get-upload", "list-uploads", "record-upload"] as const;

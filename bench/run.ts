@@ -24,7 +24,7 @@ import { PutPresigner } from "../functions/adapters/put-presigner.js";
 import { ticketTableDefinition } from "../functions/adapters/ticket-table.js";
 import { systemClock, ulidIds } from "../functions/deps.js";
 import { encodeEventKey } from "../functions/domain/keys.js";
-import { DEMO_PROFILES } from "../functions/domain/profiles.js";
+import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
 import { signPut } from "../functions/domain/sign.js";
 import { makeRecordHandler } from "../functions/handlers/record.js";
 import { makeSignPostHandler, makeSignPutHandler } from "../functions/handlers/sign.js";
@@ -119,7 +119,7 @@ async function againstDynalite() {
     const client = dynamoClient({ region, endpoint, credentials });
     const table = "tickets-bench";
     await client.send(new CreateTableCommand(ticketTableDefinition(table)));
-    const deps = { profiles: DEMO_PROFILES, tickets: new DynamoTicketWriter(client, table), clock: systemClock, ids: ulidIds };
+    const deps = { profiles: DEMO_PROFILES, tickets: new DynamoTicketWriter({ table, region, endpoint, credentials }), clock: systemClock, ids: ulidIds };
     const put = makeSignPutHandler({ ...deps, signer: new PutPresigner({ bucket, region, credentials }) });
     const post = makeSignPostHandler({ ...deps, signer: new PostPresigner(s3Client({ region, credentials }), bucket) });
     record("sign-put handler, dynalite tickets", await timeCalls(() => put(event(putBody)), { iterations: N(1000), warmup: 100 }));

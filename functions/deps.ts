@@ -27,7 +27,7 @@ const s3 = (config: Config) => s3Client({ region: config.region, ...(config.s3En
 const dynamo = (config: Config) => dynamoClient({ region: config.region, ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}) });
 const signing = (config: Config) => ({
   profiles: config.profiles,
-  tickets: new DynamoTicketWriter(dynamo(config), config.table),
+  tickets: new DynamoTicketWriter({ table: config.table, region: config.region, ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}) }),
   clock: systemClock,
   ids: ulidIds,
 });

@@ -8,7 +8,6 @@ import type { z } from "zod";
 import { principalFromClaims, type Principal } from "./domain/principal.js";
 import { MAX_BODY_BYTES } from "./domain/limits.js";
 import { AppError, BodyTooLargeError, InvalidJsonError, ValidationError, type ErrorDetail } from "./errors.js";
-import { logger } from "./log.js";
 
 /** An HTTP API (payload 2.0) event, with or without the JWT authorizer's context. */
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -31,18 +30,29 @@ export function httpHandler(fn: HttpHandler): HttpHandler {
     try {
       return await fn(event);
     } catch (error) {
+      await logUnexpected(error);
       return errorResponse(error);
     }
   };
 }
 
+/** The contract's error body for `error`; anything but an `AppError` is a generic 500. */
 export function errorResponse(error: unknown): HttpResult {
   if (error instanceof AppError) {
     const { code, message, details } = error;
     return json(error.status, { error: { code, message, ...(details ? { details } : {}) } });
   }
-  logger.error("unhandled error", { error: error instanceof Error ? error : String(error) });
   return json(500, { error: { code: "internal", message: "Something went wrong on our side; please try again." } });
+}
+
+/**
+ * Logs an unexpected error (not an `AppError`) once, with its cause. The logger is loaded
+ * on this path only: it would otherwise weigh on every sign function's cold start.
+ */
+export async function logUnexpected(error: unknown): Promise<void> {
+  if (error instanceof AppError) return;
+  const { logger } = await import("./log.js");
+  logger.error("unhandled error", { error: error instanceof Error ? error : String(error) });
 }
 
 /** The caller, from the claims the JWT authorizer verified; none → 401. */

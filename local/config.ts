@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as z from "zod";
-import { DEMO_PROFILES, parseProfiles } from "../functions/domain/profiles.js";
+import { parseProfiles } from "../functions/domain/profiles.js";
+import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
 import { ConfigError } from "../functions/errors.js";
 import type { Profile } from "../functions/schemas.js";
 

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { dynamoClient, s3Client } from "../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../functions/adapters/dynamo-ticket-store.js";
+import { DynamoTicketWriter } from "../functions/adapters/dynamo-ticket-writer.js";
 import { S3ObjectStore } from "../functions/adapters/s3-object-store.js";
 import { s3Signer } from "../functions/adapters/s3-signer.js";
 import { systemClock, ulidIds } from "../functions/deps.js";
@@ -16,7 +17,7 @@ import { makeHealthHandler, makeProfilesHandler } from "../functions/handlers/pu
 import { makeRecordHandler } from "../functions/handlers/record.js";
 import { makeSignPostHandler, makeSignPutHandler } from "../functions/handlers/sign.js";
 import { makeGetUploadHandler, makeListUploadsHandler } from "../functions/handlers/uploads.js";
-import { errorResponse, httpHandler, ok, parseBody, type HttpHandler, type HttpResult } from "../functions/http.js";
+import { errorResponse, httpHandler, logUnexpected, ok, parseBody, type HttpHandler, type HttpResult } from "../functions/http.js";
 import { logger } from "../functions/log.js";
 import { createLocalAuth, DevTokenRequest } from "./auth.js";
 import type { LocalConfig } from "./config.js";
@@ -27,6 +28,8 @@ import { ensureBucket, ensureTable } from "./resources.js";
 import { toAwsS3Event } from "./s3-events.js";
 
 const TABLE = "upload-broker-tickets";
+/** DynamoDB-compatible servers want a signature, whatever the key. */
+const LOCAL_DYNAMO_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 /** API Gateway refuses payloads above 10 MB; the handlers refuse far less. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
@@ -55,7 +58,10 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   const http = createServer((req, res) => {
     started
       .then(() => serve(req, res))
-      .catch((error: unknown) => send(res, errorResponse(error), undefined));
+      .catch(async (error: unknown) => {
+        await logUnexpected(error);
+        send(res, errorResponse(error), undefined);
+      });
   });
   await new Promise<void>((resolve) => http.listen(config.port, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -72,13 +78,14 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
 
   const credentials = config.credentials ?? EMBEDDED_S3_CREDENTIALS;
   const s3 = s3Client({ region: config.region, endpoint: s3Endpoint, credentials });
-  const dynamo = dynamoClient({ region: config.region, endpoint: dynamoEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const dynamo = dynamoClient({ region: config.region, endpoint: dynamoEndpoint, credentials: LOCAL_DYNAMO_CREDENTIALS });
   await ensureBucket(s3, config.bucket, origins);
   await ensureTable(dynamo, TABLE);
 
   const tickets = new DynamoTicketStore(dynamo, TABLE);
   const signer = s3Signer({ bucket: config.bucket, region: config.region, endpoint: s3Endpoint, credentials });
-  const sign = { profiles: config.profiles, signer, tickets, clock: systemClock, ids: ulidIds };
+  const writer = new DynamoTicketWriter({ table: TABLE, region: config.region, endpoint: dynamoEndpoint, credentials: LOCAL_DYNAMO_CREDENTIALS });
+  const sign = { profiles: config.profiles, signer, tickets: writer, clock: systemClock, ids: ulidIds };
   const status = { tickets, clock: systemClock };
   const record = makeRecordHandler({ bucket: config.bucket, tickets, objects: new S3ObjectStore(s3, config.bucket), clock: systemClock });
   const auth = await createLocalAuth(url);

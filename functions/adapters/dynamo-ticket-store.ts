@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { DynamoTicketWriter } from "./dynamo-ticket-writer.js";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { TicketPage, TicketPosition, TicketQuery, TicketStore } from "../ports.js";
 import type { Ticket } from "../schemas.js";
 import { TICKET_TABLE } from "./ticket-table.js";
@@ -17,19 +16,27 @@ const STATUS_FILTERS: Record<NonNullable<TicketQuery["status"]>, string> = {
 
 /** Tickets in one DynamoDB table: key `uploadId`, GSI `byOwner` (`owner`, `createdAt`), TTL `ttl`. */
 export class DynamoTicketStore implements TicketStore {
-  private readonly writer: DynamoTicketWriter;
   private readonly client: DynamoDBDocumentClient;
 
   constructor(
     client: DynamoDBClient,
     private readonly table: string,
   ) {
-    this.writer = new DynamoTicketWriter(client, table);
     this.client = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  create(ticket: Ticket): Promise<void> {
-    return this.writer.create(ticket);
+  /** The sign functions write with `DynamoTicketWriter`; this is the same conditional put. */
+  async create(ticket: Ticket): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.table, Item: ticket, ConditionExpression: "attribute_not_exists(uploadId)" }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new Error(`ticket ${ticket.uploadId} already exists; refusing to overwrite it`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   async get(uploadId: string): Promise<Ticket | undefined> {

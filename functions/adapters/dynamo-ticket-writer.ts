@@ -1,32 +1,127 @@
-import { ConditionalCheckFailedException, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { fromEnv } from "@aws-sdk/credential-provider-env";
 import { marshall } from "@aws-sdk/util-dynamodb";
+import { HttpRequest } from "@smithy/core/protocols";
+import { Hash } from "@smithy/core/serde";
+import { SignatureV4 } from "@smithy/signature-v4";
 import type { TicketWriter } from "../ports.js";
 import type { Ticket } from "../schemas.js";
+import type { Credentials } from "./put-presigner.js";
+
+export interface DynamoTicketWriterOptions {
+  table: string;
+  region: string;
+  /** A DynamoDB-compatible endpoint; AWS's regional endpoint when omitted. */
+  endpoint?: string;
+  /** Static credentials; the Lambda role's from the environment when omitted. */
+  credentials?: Credentials;
+}
+
+const ATTEMPTS = 3;
+const TIMEOUT_MS = 3000;
+const RETRYABLE = /^(?:ThrottlingException|ProvisionedThroughputExceededException|RequestLimitExceeded|InternalServerError|ServiceUnavailable|LimitExceededException)$/;
 
 /**
- * Writes new tickets with the bare DynamoDB client and `PutItem` only, so the sign
- * functions bundle neither the document client nor any other command.
+ * Writes new tickets with one conditional `PutItem`, signed by the SDK's SignatureV4 and
+ * marshalled by `@aws-sdk/util-dynamodb`, over a keep-alive agent. The sign functions make
+ * this single call, and the full DynamoDB client would cost them more cold-start time
+ * (~40 ms) than everything else they load; reads and updates use the SDK's client.
+ * Throttling, 5xx and network errors are retried (3 attempts); an existing id is refused.
  */
 export class DynamoTicketWriter implements TicketWriter {
-  constructor(
-    private readonly client: DynamoDBClient,
-    private readonly table: string,
-  ) {}
+  private readonly url: URL;
+  private readonly signer: SignatureV4;
+  private readonly agent: HttpAgent;
+
+  constructor(private readonly options: DynamoTicketWriterOptions) {
+    const suffix = options.region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+    this.url = new URL(options.endpoint ?? `https://dynamodb.${options.region}.${suffix}`);
+    this.agent = this.url.protocol === "https:" ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.signer = new SignatureV4({
+      credentials: options.credentials ?? fromEnv(),
+      region: options.region,
+      service: "dynamodb",
+      sha256: Hash.bind(null, "sha256"),
+    });
+  }
 
   async create(ticket: Ticket): Promise<void> {
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.table,
-          Item: marshall(ticket, { removeUndefinedValues: true }),
-          ConditionExpression: "attribute_not_exists(uploadId)",
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new Error(`ticket ${ticket.uploadId} already exists; refusing to overwrite it`, { cause: error });
+    const body = JSON.stringify({
+      TableName: this.options.table,
+      Item: marshall(ticket, { removeUndefinedValues: true }),
+      ConditionExpression: "attribute_not_exists(uploadId)",
+    });
+    for (let attempt = 1; ; attempt++) {
+      let outcome: { status: number; type: string; message: string };
+      try {
+        outcome = await this.send("PutItem", body);
+      } catch (error) {
+        if (attempt < ATTEMPTS) {
+          await backoff(attempt);
+          continue;
+        }
+        throw new Error(`DynamoDB PutItem failed after ${attempt} attempts`, { cause: error });
       }
-      throw error;
+      if (outcome.status === 200) return;
+      if (outcome.type === "ConditionalCheckFailedException") {
+        throw new Error(`ticket ${ticket.uploadId} already exists; refusing to overwrite it`);
+      }
+      if (attempt < ATTEMPTS && (outcome.status >= 500 || RETRYABLE.test(outcome.type))) {
+        await backoff(attempt);
+        continue;
+      }
+      throw new Error(`DynamoDB PutItem failed: ${outcome.status} ${outcome.type}: ${outcome.message}`);
     }
   }
+
+  private async send(operation: string, body: string) {
+    const signed = await this.signer.sign(
+      new HttpRequest({
+        protocol: this.url.protocol,
+        hostname: this.url.hostname,
+        ...(this.url.port ? { port: Number(this.url.port) } : {}),
+        method: "POST",
+        path: this.url.pathname,
+        headers: {
+          host: this.url.host,
+          "content-type": "application/x-amz-json-1.0",
+          "x-amz-target": `DynamoDB_20120810.${operation}`,
+          "content-length": String(Buffer.byteLength(body)),
+        },
+        body,
+      }),
+    );
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const request = (this.url.protocol === "https:" ? httpsRequest : httpRequest)(
+        { ...toOptions(this.url), method: "POST", path: this.url.pathname, headers: signed.headers, agent: this.agent, timeout: TIMEOUT_MS },
+        resolve,
+      );
+      request.on("timeout", () => request.destroy(new Error(`DynamoDB did not answer within ${TIMEOUT_MS} ms`)));
+      request.on("error", reject);
+      request.end(body);
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    if (response.statusCode === 200) return { status: 200, type: "", message: "" };
+    const error = parseError(text);
+    return { status: response.statusCode ?? 0, type: error.type, message: error.message };
+  }
 }
+
+function toOptions(url: URL) {
+  return { protocol: url.protocol, hostname: url.hostname, ...(url.port ? { port: Number(url.port) } : {}) };
+}
+
+/** DynamoDB errors are `{"__type":"com.amazonaws.dynamodb.v20120810#Name","message":"…"}`. */
+function parseError(text: string): { type: string; message: string } {
+  try {
+    const json = JSON.parse(text) as { __type?: string; message?: string; Message?: string };
+    return { type: (json.__type ?? "").split("#").pop() ?? "", message: json.message ?? json.Message ?? "" };
+  } catch {
+    return { type: "", message: text.slice(0, 200) };
+  }
+}
+
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));

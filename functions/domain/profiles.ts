@@ -78,20 +78,3 @@ export function publicProfiles(profiles: readonly Profile[]): ProfilesResponse {
     })),
   };
 }
-
-/** The profiles used by tests and local mode when no `PROFILES` are configured. */
-export const DEMO_PROFILES: Profile[] = parseProfiles(
-  [
-    {
-      name: "avatar",
-      contentTypes: ["image/png", "image/jpeg", "image/webp"],
-      minBytes: 1,
-      maxBytes: 5 * 1024 * 1024,
-      methods: ["put", "post"],
-      metadataKeys: ["caption"],
-    },
-    { name: "document", contentTypes: ["application/pdf"], maxBytes: 50 * 1024 * 1024, methods: ["put", "post"] },
-    { name: "photo", contentTypes: ["image/*"], maxBytes: 20 * 1024 * 1024, methods: ["put", "post"], metadataKeys: ["caption"] },
-  ],
-  "demo profiles",
-);

@@ -1,6 +1,6 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PROFILES } from "../../functions/domain/profiles.js";
+import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
 import type { UploadBrokerStack } from "../../lib/upload-broker-stack.js";
 import { logicalId, synthBroker } from "./synth.js";
 

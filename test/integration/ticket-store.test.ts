@@ -1,5 +1,6 @@
 /** The DynamoDB ticket store against a DynamoDB-compatible server (dynalite). */
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { DynamoTicketWriter } from "../../functions/adapters/dynamo-ticket-writer.js";
 import { DynamoTicketStore } from "../../functions/adapters/dynamo-ticket-store.js";
 import { makeSignPutHandler } from "../../functions/handlers/sign.js";
 import { makeGetUploadHandler, makeListUploadsHandler } from "../../functions/handlers/uploads.js";
@@ -40,6 +41,39 @@ describe("DynamoTicketStore", () => {
     const result = await handler(httpEvent());
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result)).toEqual({ error: { code: "internal", message: expect.any(String) } });
+  });
+});
+
+describe("DynamoTicketWriter (the sign functions' lean PutItem)", () => {
+  it("writes exactly the ticket the SDK's document client reads back", async () => {
+    const { writer, get } = await ticketTable();
+    const handler = makeSignPutHandler(memoryDeps({ tickets: writer }).deps);
+    const { uploadId } = bodyOf(await handler(httpEvent()));
+    const ticket = Ticket.parse(await get(uploadId));
+    expect(ticket).toMatchObject({ uploadId, status: "pending", declaredSize: 12345, metadata: { caption: "hi" }, version: 0 });
+    expect(ticket).not.toHaveProperty("rejectReason");
+  });
+
+  it("refuses to overwrite a ticket, and leaves it as it was", async () => {
+    const { writer, store, get } = await ticketTable();
+    const handler = makeSignPutHandler({ ...memoryDeps({ tickets: writer }).deps, ids: { next: () => "01KAGX5Z2N3Q4R5S6T7V8W9XYZ" } });
+    expect((await handler(httpEvent())).statusCode).toBe(201);
+    const first = await get("01KAGX5Z2N3Q4R5S6T7V8W9XYZ");
+    await expect(writer.create({ ...first!, owner: "mallory" })).rejects.toThrow(/already exists/);
+    await expect(store.create({ ...first!, owner: "mallory" })).rejects.toThrow(/already exists/);
+    expect(await get("01KAGX5Z2N3Q4R5S6T7V8W9XYZ")).toEqual(first);
+  });
+
+  it("reports a missing table without retrying, and an unreachable endpoint after its retries", async () => {
+    const now = new Date().toISOString();
+    const ticket: Ticket = {
+      uploadId: "01KAGX5Z2N3Q4R5S6T7V8W9XYZ", owner: "alice", profile: "avatar", key: "uploads/alice/01KAGX5Z2N3Q4R5S6T7V8W9XYZ/a.png",
+      method: "PUT", contentType: "image/png", minBytes: 1, maxBytes: 9, metadata: {}, status: "pending", createdAt: now, expiresAt: now, ttl: 1, version: 0,
+    };
+    const missing = new DynamoTicketWriter({ table: "no-such-table", region: "us-east-1", endpoint: inject("dynamoEndpoint"), credentials: { accessKeyId: "l", secretAccessKey: "l" } });
+    await expect(missing.create(ticket)).rejects.toThrow(/400 ResourceNotFoundException/);
+    const closed = new DynamoTicketWriter({ table: "t", region: "us-east-1", endpoint: "http://127.0.0.1:9", credentials: { accessKeyId: "l", secretAccessKey: "l" } });
+    await expect(closed.create(ticket)).rejects.toThrow(/after 3 attempts/);
   });
 });
 

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { monotonicFactory } from "ulid";
 import { s3Signer } from "../../functions/adapters/s3-signer.js";
-import { DEMO_PROFILES } from "../../functions/domain/profiles.js";
+import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
 import type { HttpEvent } from "../../functions/http.js";
 import type { ObjectInfo, ObjectStore, SignDeps, TicketPage, TicketQuery, TicketStore } from "../../functions/ports.js";
 import type { Profile, Ticket } from "../../functions/schemas.js";

@@ -5,9 +5,10 @@ import { monotonicFactory } from "ulid";
 import { inject } from "vitest";
 import { dynamoClient, s3Client } from "../../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../../functions/adapters/dynamo-ticket-store.js";
+import { DynamoTicketWriter } from "../../functions/adapters/dynamo-ticket-writer.js";
 import { s3Signer } from "../../functions/adapters/s3-signer.js";
 import { ticketTableDefinition } from "../../functions/adapters/ticket-table.js";
-import { DEMO_PROFILES } from "../../functions/domain/profiles.js";
+import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
 import type { SignDeps } from "../../functions/ports.js";
 import type { Profile } from "../../functions/schemas.js";
 
@@ -17,11 +18,14 @@ const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.
 
 /** A fresh table on the DynamoDB-compatible server. */
 export async function ticketTable() {
-  const client = dynamoClient({ region: "us-east-1", endpoint: inject("dynamoEndpoint"), credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const endpoint = inject("dynamoEndpoint");
+  const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+  const client = dynamoClient({ region: "us-east-1", endpoint, credentials });
   const table = unique("tickets");
   await client.send(new CreateTableCommand(ticketTableDefinition(table)));
   const store = new DynamoTicketStore(client, table);
-  return { client, table, store, get: (uploadId: string) => store.get(uploadId) };
+  const writer = new DynamoTicketWriter({ table, region: "us-east-1", endpoint, credentials });
+  return { client, table, store, writer, get: (uploadId: string) => store.get(uploadId) };
 }
 
 /** An S3 client with the bucket owner's credentials on the strict server. */
@@ -46,7 +50,7 @@ export async function strictDeps(profiles: Profile[] = DEMO_PROFILES) {
   const deps: SignDeps = {
     profiles,
     signer: s3Signer({ bucket, region: strictS3!.region, endpoint: strictS3!.endpoint, credentials: strictS3! }),
-    tickets: tickets.store,
+    tickets: tickets.writer,
     clock: { now: () => new Date() },
     ids: { next: () => next() },
   };

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { makeHealthHandler, makeProfilesHandler } from "../../functions/handlers/public.js";
 import { makeSignPostHandler, makeSignPutHandler } from "../../functions/handlers/sign.js";
-import { DEMO_PROFILES, parseProfiles } from "../../functions/domain/profiles.js";
+import { parseProfiles } from "../../functions/domain/profiles.js";
+import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
 import { bodyOf, httpEvent, memoryDeps, failingStore } from "../support/fixtures.js";
 
 const put = { profile: "avatar", filename: "me.png", contentType: "image/png", size: 12345, metadata: { caption: "hi" } };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../functions/config.js";
 import { principalFromClaims } from "../../functions/domain/principal.js";
-import { contentTypeAllowed, DEMO_PROFILES, parseProfiles, profileFor, publicProfiles } from "../../functions/domain/profiles.js";
+import { contentTypeAllowed, parseProfiles, profileFor, publicProfiles } from "../../functions/domain/profiles.js";
+import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
 import { ConfigError, ForbiddenError, UnauthorizedError, ValidationError } from "../../functions/errors.js";
 
 describe("parseProfiles", () => {
