@@ -1,16 +1,16 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { parseProfiles } from "./domain/profiles.js";
 import { ConfigError } from "./errors.js";
 import type { Profile } from "./schemas.js";
 
 const Env = z.object({
-  BUCKET_NAME: z.string().min(3),
-  TABLE_NAME: z.string().min(3),
-  PROFILES: z.string().min(2),
-  AWS_REGION: z.string().min(1).default("us-east-1"),
+  BUCKET_NAME: z.string().check(z.minLength(3)),
+  TABLE_NAME: z.string().check(z.minLength(3)),
+  PROFILES: z.string().check(z.minLength(2)),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), "us-east-1"),
   /** Only for S3-compatible servers (local mode, tests); AWS needs none. */
-  S3_ENDPOINT: z.url().optional(),
-  DYNAMODB_ENDPOINT: z.url().optional(),
+  S3_ENDPOINT: z.optional(z.url()),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
 });
 
 export interface Config {

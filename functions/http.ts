@@ -4,7 +4,8 @@
  * and answered with a generic 500.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { z } from "zod";
+import { safeParse } from "zod/mini";
+import type * as z from "zod/v4/core";
 import { principalFromClaims, type Principal } from "./domain/principal.js";
 import { MAX_BODY_BYTES } from "./domain/limits.js";
 import { AppError, BodyTooLargeError, InvalidJsonError, ValidationError, type ErrorDetail } from "./errors.js";
@@ -62,7 +63,7 @@ export function principalFrom(event: HttpEvent): Principal {
 }
 
 /** Parses and validates a JSON body: too big → 413, not a JSON object → 400, schema → 422. */
-export function parseBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.output<S> {
+export function parseBody<S extends z.$ZodType>(event: HttpEvent, schema: S): z.output<S> {
   const raw = typeof event?.body === "string" ? event.body : "";
   if (raw.length > (event.isBase64Encoded ? (MAX_BODY_BYTES * 4) / 3 + 4 : MAX_BODY_BYTES)) {
     throw new BodyTooLargeError(MAX_BODY_BYTES);
@@ -76,14 +77,14 @@ export function parseBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.o
     throw new InvalidJsonError();
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidJsonError();
-  const result = schema.safeParse(value);
+  const result = safeParse(schema, value);
   if (!result.success) throw new ValidationError(result.error.issues.flatMap(toDetails));
   return result.data;
 }
 
 /** Validates the query string: schema violations → 422. */
-export function parseQuery<S extends z.ZodType>(event: HttpEvent, schema: S): z.output<S> {
-  const result = schema.safeParse(event?.queryStringParameters ?? {});
+export function parseQuery<S extends z.$ZodType>(event: HttpEvent, schema: S): z.output<S> {
+  const result = safeParse(schema, event?.queryStringParameters ?? {});
   if (!result.success) throw new ValidationError(result.error.issues.flatMap(toDetails));
   return result.data;
 }
@@ -91,7 +92,7 @@ export function parseQuery<S extends z.ZodType>(event: HttpEvent, schema: S): z.
 /** A path parameter of the route, `""` when absent. */
 export const pathParameter = (event: HttpEvent, name: string): string => event?.pathParameters?.[name] ?? "";
 
-function toDetails(issue: z.core.$ZodIssue): ErrorDetail[] {
+function toDetails(issue: z.$ZodIssue): ErrorDetail[] {
   const path = issue.path.map(String).join(".");
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: "unknown field" }));
