@@ -72,10 +72,15 @@ describe("every bundle", () => {
 });
 
 describe("each function bundles only what it uses", () => {
-  it("the sign functions carry PutObject and no other S3 command, and nothing of recording or status", () => {
+  it("sign-put carries neither the S3 nor the DynamoDB client: it presigns with S3RequestPresigner and writes with PutItem", () => {
+    expect(has("sign-put", /@aws-sdk\/(client-s3|client-dynamodb|lib-dynamodb)\//)).toEqual([]);
+    expect(has("sign-put", /@aws-sdk\/s3-request-presigner\//).length).toBeGreaterThan(0);
+  });
+
+  it("the sign functions carry no S3 command but PutObject (sign-post's policy), and nothing of recording or status", () => {
+    // CreateSession is the SDK's own S3 Express handshake, not ours.
+    expect(new Set(s3Commands("sign-post"))).toEqual(new Set(["PutObjectCommand", "CreateSessionCommand"]));
     for (const entry of ["sign-put", "sign-post"] as const) {
-      // CreateSession is the SDK's own S3 Express handshake, not ours.
-      expect(new Set(s3Commands(entry)), entry).toEqual(new Set(["PutObjectCommand", "CreateSessionCommand"]));
       for (const file of ["adapters/s3-object-store.ts", "domain/record.ts", "handlers/record.ts", "domain/uploads.ts", "handlers/uploads.ts"]) {
         expect(has(entry, new RegExp(`functions/${file}$`)), `${entry} ${file}`).toEqual([]);
       }
