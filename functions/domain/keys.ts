@@ -10,6 +10,7 @@ const SAFE = /[A-Za-z0-9_-]/;
  * (lowercase hex); escapes never produce `.h`, so the two forms cannot collide.
  */
 export function ownerSegment(sub: string): string {
+  if (/^[A-Za-z0-9_-]{1,128}$/.test(sub)) return sub;
   let out = "";
   for (const ch of sub) {
     if (SAFE.test(ch)) out += ch;
