@@ -11,7 +11,6 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import autocannon from "autocannon";
 import dynalite from "dynalite";
@@ -21,7 +20,6 @@ import { DynamoTicketStore } from "../functions/adapters/dynamo-ticket-store.js"
 import { DynamoTicketWriter } from "../functions/adapters/dynamo-ticket-writer.js";
 import { PostPresigner } from "../functions/adapters/post-presigner.js";
 import { PutPresigner } from "../functions/adapters/put-presigner.js";
-import { ticketTableDefinition } from "../functions/adapters/ticket-table.js";
 import { systemClock, ulidIds } from "../functions/deps.js";
 import { encodeEventKey } from "../functions/domain/keys.js";
 import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
@@ -32,6 +30,7 @@ import type { HttpEvent } from "../functions/http.js";
 import { logger } from "../functions/log.js";
 import type { ObjectInfo, TicketWriter } from "../functions/ports.js";
 import { buildBundles, coldImport, ENTRIES, sizeOf } from "./bundles.js";
+import { ensureTable } from "../local/resources.js";
 import { rawPresignPut } from "./floor.js";
 import { round, summarize, timeCalls, type Summary } from "./measure.js";
 
@@ -122,7 +121,7 @@ async function againstDynalite() {
   await withDynalite(async (endpoint) => {
     const client = dynamoClient({ region, endpoint, credentials });
     const table = "tickets-bench";
-    await client.send(new CreateTableCommand(ticketTableDefinition(table)));
+    await ensureTable(client, table);
     const deps = { profiles: DEMO_PROFILES, tickets: new DynamoTicketWriter({ table, region, endpoint, credentials }), clock: systemClock, ids: ulidIds };
     const put = makeSignPutHandler({ ...deps, signer: new PutPresigner({ bucket, region, credentials }) });
     const post = makeSignPostHandler({ ...deps, signer: new PostPresigner(s3Client({ region, credentials }), bucket) });

@@ -1,5 +1,5 @@
 /** Makes sure the bucket (with CORS for the demo page) and the ticket table exist. */
-import { CreateTableCommand, ResourceInUseException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, ResourceInUseException, waitUntilTableExists, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ticketTableDefinition } from "../functions/adapters/ticket-table.js";
 
@@ -31,4 +31,6 @@ export async function ensureTable(dynamo: DynamoDBClient, table: string): Promis
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
+  // A new table is CREATING for a moment; the first tickets must not race it.
+  await waitUntilTableExists({ client: dynamo, minDelay: 0.05, maxWaitTime: 60 }, { TableName: table });
 }

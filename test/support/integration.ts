@@ -1,13 +1,12 @@
 /** Real clients, bucket and table for integration tests, on the servers global-setup started. */
-import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { monotonicFactory } from "ulid";
+import { ensureTable } from "../../local/resources.js";
 import { inject } from "vitest";
 import { dynamoClient, s3Client } from "../../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../../functions/adapters/dynamo-ticket-store.js";
 import { DynamoTicketWriter } from "../../functions/adapters/dynamo-ticket-writer.js";
 import { s3Signer } from "../../functions/adapters/s3-signer.js";
-import { ticketTableDefinition } from "../../functions/adapters/ticket-table.js";
 import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
 import type { SignDeps } from "../../functions/ports.js";
 import type { Profile } from "../../functions/schemas.js";
@@ -22,7 +21,7 @@ export async function ticketTable() {
   const credentials = { accessKeyId: "local", secretAccessKey: "local" };
   const client = dynamoClient({ region: "us-east-1", endpoint, credentials });
   const table = unique("tickets");
-  await client.send(new CreateTableCommand(ticketTableDefinition(table)));
+  await ensureTable(client, table);
   const store = new DynamoTicketStore(client, table);
   const writer = new DynamoTicketWriter({ table, region: "us-east-1", endpoint, credentials });
   return { client, table, store, writer, get: (uploadId: string) => store.get(uploadId) };
