@@ -1,20 +1,12 @@
-import { Match, type Template } from "aws-cdk-lib/assertions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Match } from "aws-cdk-lib/assertions";
+import { afterAll, describe, expect, it } from "vitest";
 import type { UploadBrokerStack } from "../../lib/upload-broker-stack.js";
-import { logicalId, statementsOfRole, synthBroker } from "./synth.js";
+import { logicalId, statementsOfRole, synthBroker, ORIGINS } from "./synth.js";
 
 /** The default stack with two browser origins: who may do what (IAM, HTTP API, Cognito). */
-const ORIGINS = ["https://app.example.com", "http://localhost:5173"];
-
-let template: Template;
-let stack: UploadBrokerStack;
-let cleanup: () => void;
+const { template, stack, cleanup } = synthBroker({ corsOrigins: ORIGINS });
+afterAll(cleanup);
 const id = logicalId;
-
-beforeAll(() => {
-  ({ template, stack, cleanup } = synthBroker({ corsOrigins: ORIGINS }));
-});
-afterAll(() => cleanup());
 
 describe("least privilege", () => {
   const bucketArn = () => ({ "Fn::GetAtt": [id(stack.broker.bucket), "Arn"] });

@@ -1,21 +1,12 @@
-import { Match, type Template } from "aws-cdk-lib/assertions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Match } from "aws-cdk-lib/assertions";
+import { afterAll, describe, expect, it } from "vitest";
 import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
-import type { UploadBrokerStack } from "../../lib/upload-broker-stack.js";
-import { logicalId, synthBroker } from "./synth.js";
+import { logicalId, synthBroker, ORIGINS } from "./synth.js";
 
 /** The default stack with two browser origins: functions, alarms, outputs. */
-const ORIGINS = ["https://app.example.com", "http://localhost:5173"];
-
-let template: Template;
-let stack: UploadBrokerStack;
-let cleanup: () => void;
+const { template, stack, cleanup } = synthBroker({ corsOrigins: ORIGINS });
+afterAll(cleanup);
 const id = logicalId;
-
-beforeAll(() => {
-  ({ template, stack, cleanup } = synthBroker({ corsOrigins: ORIGINS }));
-});
-afterAll(() => cleanup());
 
 describe("functions", () => {
   it("all six run Node.js 22 on ARM64 with the bucket, table and validated profiles in their environment", () => {

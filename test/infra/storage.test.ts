@@ -1,20 +1,11 @@
-import { Match, type Template } from "aws-cdk-lib/assertions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { UploadBrokerStack } from "../../lib/upload-broker-stack.js";
-import { logicalId, synthBroker } from "./synth.js";
+import { Match } from "aws-cdk-lib/assertions";
+import { afterAll, describe, expect, it } from "vitest";
+import { logicalId, synthBroker, ORIGINS } from "./synth.js";
 
 /** The default stack (Cognito auth, retained data) with two browser origins: bucket, table, S3 events. */
-const ORIGINS = ["https://app.example.com", "http://localhost:5173"];
-
-let template: Template;
-let stack: UploadBrokerStack;
-let cleanup: () => void;
+const { template, stack, cleanup } = synthBroker({ corsOrigins: ORIGINS });
+afterAll(cleanup);
 const id = logicalId;
-
-beforeAll(() => {
-  ({ template, stack, cleanup } = synthBroker({ corsOrigins: ORIGINS }));
-});
-afterAll(() => cleanup());
 
 describe("bucket", () => {
   const bucketId = () => id(stack.broker.bucket);

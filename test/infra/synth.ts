@@ -33,6 +33,9 @@ export function testApp(options: TestAppOptions = {}): { app: App; outdir: strin
   return { app, outdir, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
 }
 
+/** The browser origins of the default test stack. */
+export const ORIGINS = ["https://app.example.com", "http://localhost:5173"];
+
 /** Synthesizes one `UploadBrokerStack` and returns its template. */
 export function synthBroker(props: UploadBrokerStackProps = {}, options: TestAppOptions = {}) {
   const { app, outdir, cleanup } = testApp(options);
