@@ -1,6 +1,5 @@
 import { Duration, Stack, Validations } from "aws-cdk-lib";
-import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
-import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { EventType, type IBucket } from "aws-cdk-lib/aws-s3";
@@ -8,6 +7,7 @@ import { LambdaDestination } from "aws-cdk-lib/aws-s3-notifications";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { alarmOnAny } from "./alarms.js";
 import { UPLOADS_PREFIX } from "../functions/domain/limits.js";
 import { DEAD_LETTER_QUEUE_PROPS } from "./secure-defaults.js";
 
@@ -55,15 +55,11 @@ export class RecordEvents extends Construct {
           "aws-cdk-lib's BucketNotificationsHandler is a deploy-time custom resource that only sets this bucket's notification configuration; the managed policy just lets it write its own logs, and a replacement role would still need logs on /aws/lambda/* because the handler's name is generated.",
       });
     }
-    this.deadLetterAlarm = new Alarm(this, "DeadLetterAlarm", {
-      alarmDescription:
+    this.deadLetterAlarm = alarmOnAny(this, "DeadLetterAlarm", {
+      description:
         "upload-broker: an S3 event could not be recorded after retries; its ticket stays pending. Inspect the message, fix the cause, then replay it.",
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
     });
-    if (props.alarmTopic) this.deadLetterAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
   }
 }

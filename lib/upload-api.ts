@@ -13,12 +13,12 @@ import {
   type ThrottleSettings,
 } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
-import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
-import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
+import { alarmOnAny } from "./alarms.js";
 import { validateCorsOrigins } from "./cors-origins.js";
 import { CORS_MAX_AGE, DEFAULT_LOG_RETENTION, DEFAULT_REMOVAL_POLICY, DEFAULT_THROTTLE } from "./secure-defaults.js";
 
@@ -129,15 +129,11 @@ export class UploadApi extends Construct {
     });
 
     // Handlers answer every expected failure themselves; a 5xx is a bug, a crash or a timeout.
-    this.serverErrorsAlarm = new Alarm(this, "ServerErrorsAlarm", {
-      alarmDescription: "upload-broker API answered 5xx (internal error, crash or integration timeout).",
+    this.serverErrorsAlarm = alarmOnAny(this, "ServerErrorsAlarm", {
+      description: "upload-broker API answered 5xx (internal error, crash or integration timeout).",
       metric: this.api.metricServerError({ period: Duration.minutes(5), statistic: "Sum" }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
     });
-    if (props.alarmTopic) this.serverErrorsAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
   }
 
   /** The API's base URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/`. */

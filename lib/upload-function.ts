@@ -1,14 +1,14 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Duration, Validations, type RemovalPolicy } from "aws-cdk-lib";
-import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
-import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
+import { alarmOnAny } from "./alarms.js";
 import { DEFAULT_LOG_RETENTION, DEFAULT_REMOVAL_POLICY } from "./secure-defaults.js";
 
 /** The Lambda entries, one per use case, under `functions/`. */
@@ -105,15 +105,11 @@ export class UploadFunction extends Construct {
         externalModules: [],
       },
     });
-    this.errorsAlarm = new Alarm(this, "ErrorsAlarm", {
-      alarmDescription: `upload-broker ${props.entry}: the function failed (crash, timeout or thrown error).`,
+    this.errorsAlarm = alarmOnAny(this, "ErrorsAlarm", {
+      description: `upload-broker ${props.entry}: the function failed (crash, timeout or thrown error).`,
       metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
     });
-    if (props.alarmTopic) this.errorsAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
 
     Validations.of(this.function).acknowledge({
       id: "AwsSolutions-L1",
