@@ -1,0 +1,47 @@
+/** Operator-defined upload profiles, and what `GET /profiles` shows of them. */
+import * as z from "zod/mini";
+import { DEFAULT_EXPIRES_IN_SECONDS, MAX_EXPIRES_IN_SECONDS, MAX_OBJECT_BYTES, MIN_EXPIRES_IN_SECONDS } from "../domain/limits.js";
+import { MEDIA_TYPE_PATTERN, MetadataKey, UploadMethod } from "./base.js";
+
+export const ProfileSchema = z
+  .strictObject({
+    name: z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be 1-64 lowercase letters, digits, '_' or '-'")),
+    contentTypes: z
+      .array(z.string().check(z.trim(), z.toLowerCase(), z.regex(MEDIA_TYPE_PATTERN, "must be type/subtype or type/*")))
+      .check(z.minLength(1)),
+    minBytes: z._default(z.int().check(z.minimum(0)), 1),
+    maxBytes: z.int().check(z.minimum(1), z.maximum(MAX_OBJECT_BYTES)),
+    methods: z._default(z.array(UploadMethod).check(z.minLength(1)), ["put", "post"]),
+    expiresInSeconds: z._default(
+      z.int().check(z.minimum(MIN_EXPIRES_IN_SECONDS), z.maximum(MAX_EXPIRES_IN_SECONDS)),
+      DEFAULT_EXPIRES_IN_SECONDS,
+    ),
+    metadataKeys: z._default(z.array(MetadataKey), []),
+    allowedGroups: z._default(z.array(z.string().check(z.minLength(1))), []),
+  })
+  .check(z.refine((p) => p.minBytes <= p.maxBytes, { path: ["minBytes"], message: "must not exceed maxBytes" }));
+export type Profile = z.infer<typeof ProfileSchema>;
+
+export const ProfileListSchema = z.array(ProfileSchema).check(
+  z.minLength(1, "at least one profile is required"),
+  z.superRefine((profiles, ctx) => {
+    const seen = new Set<string>();
+    profiles.forEach((p, i) => {
+      if (seen.has(p.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `duplicate profile name '${p.name}'`, input: p.name });
+      seen.add(p.name);
+    });
+  }),
+);
+
+/** What `GET /profiles` shows: everything but the group list. */
+export const PublicProfile = z.object({
+  name: z.string(),
+  contentTypes: z.array(z.string()),
+  minBytes: z.number(),
+  maxBytes: z.number(),
+  methods: z.array(UploadMethod),
+  expiresInSeconds: z.number(),
+  metadataKeys: z.array(z.string()),
+});
+export const ProfilesResponse = z.object({ profiles: z.array(PublicProfile) });
+export type ProfilesResponse = z.infer<typeof ProfilesResponse>;

@@ -1,0 +1,55 @@
+/** `POST /sign/put` and `POST /sign/post`: requests and responses. */
+import * as z from "zod/mini";
+import { MAX_FILENAME_CHARS } from "../domain/limits.js";
+import { IsoDate, MediaType, Metadata } from "./base.js";
+
+const ProfileName = z.string().check(z.minLength(1), z.maxLength(64));
+const Filename = z.string().check(z.minLength(1), z.maxLength(MAX_FILENAME_CHARS));
+const Size = z.int().check(z.minimum(0));
+
+export const SignPutRequest = z.strictObject({
+  profile: ProfileName,
+  filename: Filename,
+  contentType: MediaType,
+  size: Size,
+  metadata: z.optional(Metadata),
+  checksumSha256: z.optional(
+    z.string().check(z.regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, "must be the base64 of a 32-byte SHA-256 digest")),
+  ),
+});
+export type SignPutRequest = z.infer<typeof SignPutRequest>;
+
+export const SignPostRequest = z.strictObject({
+  profile: ProfileName,
+  filename: z.optional(Filename),
+  contentType: z.optional(MediaType),
+  maxBytes: z.optional(Size),
+  metadata: z.optional(Metadata),
+});
+export type SignPostRequest = z.infer<typeof SignPostRequest>;
+
+export const SignPutResponse = z.object({
+  uploadId: z.string(),
+  key: z.string(),
+  method: z.literal("PUT"),
+  url: z.url(),
+  headers: z.record(z.string(), z.string()),
+  expiresAt: IsoDate,
+});
+export type SignPutResponse = z.infer<typeof SignPutResponse>;
+
+export const SignPostResponse = z.object({
+  uploadId: z.string(),
+  key: z.string(),
+  method: z.literal("POST"),
+  url: z.url(),
+  fields: z.record(z.string(), z.string()),
+  expiresAt: IsoDate,
+  conditions: z.object({
+    minBytes: z.number(),
+    maxBytes: z.number(),
+    contentType: z.string(),
+    keyPrefix: z.string(),
+  }),
+});
+export type SignPostResponse = z.infer<typeof SignPostResponse>;

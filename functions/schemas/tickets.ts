@@ -1,0 +1,64 @@
+/** Tickets as stored, as clients see them, and the listing route. */
+import * as z from "zod/mini";
+import { IsoDate } from "./base.js";
+
+export const TicketStatus = z.enum(["pending", "completed", "rejected"]);
+
+/** A ticket as stored: what a client may upload, and later what it did upload. */
+export const Ticket = z.object({
+  uploadId: z.string(),
+  owner: z.string(),
+  profile: z.string(),
+  key: z.string(),
+  method: z.enum(["PUT", "POST"]),
+  filename: z.optional(z.string()),
+  /** An exact media type, or a `type/*` wildcard for a POST without a content type. */
+  contentType: z.string(),
+  declaredSize: z.optional(z.number()),
+  minBytes: z.number(),
+  maxBytes: z.number(),
+  metadata: z.record(z.string(), z.string()),
+  status: TicketStatus,
+  createdAt: IsoDate,
+  expiresAt: IsoDate,
+  /** DynamoDB TTL, epoch seconds. */
+  ttl: z.number(),
+  size: z.optional(z.number()),
+  etag: z.optional(z.string()),
+  completedAt: z.optional(IsoDate),
+  rejectReason: z.optional(z.string()),
+  /** When the recorded object was last modified (S3's value), to ignore stale events. */
+  objectModifiedAt: z.optional(IsoDate),
+  /** Optimistic-locking counter: every update is conditional on it. */
+  version: z.number(),
+});
+export type Ticket = z.infer<typeof Ticket>;
+
+/** What `GET /uploads/{id}` shows of a ticket. */
+export const TicketView = z.object({
+  uploadId: z.string(),
+  key: z.string(),
+  profile: z.string(),
+  method: z.enum(["PUT", "POST"]),
+  filename: z.optional(z.string()),
+  contentType: z.string(),
+  status: z.enum(["pending", "completed", "rejected", "expired"]),
+  size: z.optional(z.number()),
+  etag: z.optional(z.string()),
+  createdAt: IsoDate,
+  expiresAt: IsoDate,
+  completedAt: z.optional(IsoDate),
+  rejectReason: z.optional(z.string()),
+});
+export type TicketView = z.infer<typeof TicketView>;
+export type ViewStatus = TicketView["status"];
+
+export const ListUploadsQuery = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 20),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+  status: z.optional(TicketView.shape.status),
+});
+export type ListUploadsQuery = z.infer<typeof ListUploadsQuery>;
+
+export const ListUploadsResponse = z.object({ items: z.array(TicketView), nextCursor: z.nullable(z.string()) });
+export type ListUploadsResponse = z.infer<typeof ListUploadsResponse>;
