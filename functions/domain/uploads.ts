@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from "../errors.js";
 import type { StatusDeps, TicketPosition } from "../ports.js";
-import type { ListUploadsQuery, ListUploadsResponse, Ticket, TicketView, ViewStatus } from "../schemas.js";
+import { TicketView, type ListUploadsQuery, type ListUploadsResponse, type Ticket, type ViewStatus } from "../schemas.js";
 import { EXPIRED_GRACE_SECONDS } from "./limits.js";
 import type { Principal } from "./principal.js";
 
@@ -13,17 +13,13 @@ export function viewStatus(ticket: Ticket, now: Date): ViewStatus {
   return ticket.status === "pending" && ticket.expiresAt < expiredBefore(now) ? "expired" : ticket.status;
 }
 
-/** What a client sees of its ticket. */
+/** What a client sees of its ticket: the fields `TicketView` names, and the derived status. */
 export function ticketView(ticket: Ticket, now: Date): TicketView {
-  const { uploadId, key, profile, method, filename, contentType, size, etag, createdAt, expiresAt, completedAt, rejectReason } = ticket;
-  return {
-    uploadId, key, profile, method, contentType, status: viewStatus(ticket, now), createdAt, expiresAt,
-    ...(filename === undefined ? {} : { filename }),
-    ...(size === undefined ? {} : { size }),
-    ...(etag === undefined ? {} : { etag }),
-    ...(completedAt === undefined ? {} : { completedAt }),
-    ...(rejectReason === undefined ? {} : { rejectReason }),
-  };
+  const view: Record<string, unknown> = {};
+  for (const name of Object.keys(TicketView.shape) as Array<keyof Ticket>) {
+    if (ticket[name] !== undefined) view[name] = ticket[name];
+  }
+  return { ...view, status: viewStatus(ticket, now) } as TicketView;
 }
 
 /** `GET /uploads/{id}`: the caller's own ticket; unknown or someone else's → 404. */

@@ -28,23 +28,18 @@ export const SignPostRequest = z.strictObject({
 });
 export type SignPostRequest = z.infer<typeof SignPostRequest>;
 
-export const SignPutResponse = z.object({
-  uploadId: z.string(),
-  key: z.string(),
+/** What both sign routes answer; each adds what the client must send. */
+const Issued = z.object({ uploadId: z.string(), key: z.string(), url: z.url(), expiresAt: IsoDate });
+
+export const SignPutResponse = z.extend(Issued, {
   method: z.literal("PUT"),
-  url: z.url(),
   headers: z.record(z.string(), z.string()),
-  expiresAt: IsoDate,
 });
 export type SignPutResponse = z.infer<typeof SignPutResponse>;
 
-export const SignPostResponse = z.object({
-  uploadId: z.string(),
-  key: z.string(),
+export const SignPostResponse = z.extend(Issued, {
   method: z.literal("POST"),
-  url: z.url(),
   fields: z.record(z.string(), z.string()),
-  expiresAt: IsoDate,
   conditions: z.object({
     minBytes: z.number(),
     maxBytes: z.number(),

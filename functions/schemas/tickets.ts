@@ -34,22 +34,14 @@ export const Ticket = z.object({
 });
 export type Ticket = z.infer<typeof Ticket>;
 
-/** What `GET /uploads/{id}` shows of a ticket. */
-export const TicketView = z.object({
-  uploadId: z.string(),
-  key: z.string(),
-  profile: z.string(),
-  method: z.enum(["PUT", "POST"]),
-  filename: z.optional(z.string()),
-  contentType: z.string(),
-  status: z.enum(["pending", "completed", "rejected", "expired"]),
-  size: z.optional(z.number()),
-  etag: z.optional(z.string()),
-  createdAt: IsoDate,
-  expiresAt: IsoDate,
-  completedAt: z.optional(IsoDate),
-  rejectReason: z.optional(z.string()),
-});
+/** What `GET /uploads/{id}` shows of a ticket: no owner, limits or bookkeeping; `expired` derived. */
+export const TicketView = z.extend(
+  z.pick(Ticket, {
+    uploadId: true, key: true, profile: true, method: true, filename: true, contentType: true,
+    size: true, etag: true, createdAt: true, expiresAt: true, completedAt: true, rejectReason: true,
+  }),
+  { status: z.enum([...TicketStatus.options, "expired"]) },
+);
 export type TicketView = z.infer<typeof TicketView>;
 export type ViewStatus = TicketView["status"];
 

@@ -3,7 +3,7 @@
  * upload S3 must refuse because of what the ticket signed.
  */
 import { createHash } from "node:crypto";
-import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makeSignPutHandler } from "../../functions/handlers/sign.js";
 import type { SignPutResponse } from "../../functions/schemas.js";
@@ -30,8 +30,6 @@ describe.skipIf(!strictS3)("presigned PUT against a strict S3", () => {
     expect(result.statusCode).toBe(201);
     return bodyOf(result) as SignPutResponse;
   };
-  const head = (key: string) => env.s3.send(new HeadObjectCommand({ Bucket: env.bucket, Key: key }));
-  const exists = (key: string) => head(key).then(() => true, () => false);
 
   beforeAll(async () => {
     env = await strictDeps();
@@ -43,7 +41,7 @@ describe.skipIf(!strictS3)("presigned PUT against a strict S3", () => {
     expect(await env.tickets.get(t.uploadId)).toMatchObject({ status: "pending", key: t.key, declaredSize: png.length });
     const res = await upload(t, png);
     expect(res.status).toBe(200);
-    const object = await head(t.key);
+    const object = await env.head(t.key);
     expect(object.ContentType).toBe("image/png");
     expect(object.ContentLength).toBe(png.length);
     expect(object.Metadata).toEqual({ "upload-id": t.uploadId, caption: "hi" });
@@ -69,16 +67,16 @@ describe.skipIf(!strictS3)("presigned PUT against a strict S3", () => {
     const res = await upload(t, body, change);
     expect(res.status).toBe(403);
     expect(await res.text()).toMatch(/SignatureDoesNotMatch|AccessDenied/);
-    expect(await exists(t.key)).toBe(false);
+    expect(await env.exists(t.key)).toBe(false);
   });
 
   it("refuses a second upload with the same URL (412) and keeps the first object", async () => {
     const t = await ticket();
     expect((await upload(t, png)).status).toBe(200);
-    const first = await head(t.key);
+    const first = await env.head(t.key);
     const second = await upload(t, png);
     expect(second.status).toBe(412);
-    expect((await head(t.key)).ETag).toBe(first.ETag);
+    expect((await env.head(t.key)).ETag).toBe(first.ETag);
   });
 
   it("refuses the same signature on another key", async () => {
@@ -87,7 +85,7 @@ describe.skipIf(!strictS3)("presigned PUT against a strict S3", () => {
     other.pathname = other.pathname.replace(/me\.png$/, "other.png");
     const res = await upload(t, png, {}, other.toString());
     expect(res.status).toBe(403);
-    expect(await exists(t.key.replace(/me\.png$/, "other.png"))).toBe(false);
+    expect(await env.exists(t.key.replace(/me\.png$/, "other.png"))).toBe(false);
   });
 
   it("refuses a tampered signature", async () => {
@@ -105,7 +103,7 @@ describe.skipIf(!strictS3)("presigned PUT against a strict S3", () => {
     const res = await upload(t, png);
     expect(res.status).toBe(403);
     expect(await res.text()).toMatch(/AccessDenied|expired/i);
-    expect(await exists(t.key)).toBe(false);
+    expect(await env.exists(t.key)).toBe(false);
   });
 
   it("signs the SHA-256 checksum: a changed checksum header is refused", async () => {

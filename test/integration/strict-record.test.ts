@@ -2,7 +2,7 @@
  * Recording against Ceph RGW: RGW pushes its bucket notifications to a listener, each body
  * is turned into the AWS shape and run through the real record handler.
  */
-import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3ObjectStore } from "../../functions/adapters/s3-object-store.js";
 import { makeRecordHandler } from "../../functions/handlers/record.js";
@@ -19,8 +19,6 @@ describe.skipIf(!strictS3)("recording uploads pushed by RGW notifications", () =
   let env: Awaited<ReturnType<typeof strictDeps>>;
   let notifications: Notifications;
   const claims = { sub: "alice" };
-  const head = (key: string) => env.s3.send(new HeadObjectCommand({ Bucket: env.bucket, Key: key }));
-  const exists = (key: string) => head(key).then(() => true, () => false);
   const signPut = async () =>
     bodyOf(await makeSignPutHandler(env.deps)(httpEvent({ claims, body: { profile: "avatar", filename: "me.png", contentType: "image/png", size: png.length, metadata: { caption: "hi" } } }))) as SignPutResponse;
   const put = (t: SignPutResponse) => {
@@ -45,7 +43,7 @@ describe.skipIf(!strictS3)("recording uploads pushed by RGW notifications", () =
   it("completes a real PUT upload with its size and ETag", async () => {
     const t = await signPut();
     expect((await andRecorded(1, () => put(t))).status).toBe(200);
-    const object = await head(t.key);
+    const object = await env.head(t.key);
     expect(await env.tickets.get(t.uploadId)).toMatchObject({ status: "completed", key: t.key, size: png.length, etag: object.ETag!.replace(/"/g, "") });
   });
 
@@ -65,27 +63,27 @@ describe.skipIf(!strictS3)("recording uploads pushed by RGW notifications", () =
   ])("deletes an object written directly with %s and rejects the ticket", async (_name, object, reason) => {
     const t = await signPut();
     await andRecorded(1, () => env.s3.send(new PutObjectCommand({ Bucket: env.bucket, Key: t.key, Metadata: { "upload-id": t.uploadId, caption: "hi" }, ...object })));
-    expect(await exists(t.key)).toBe(false);
+    expect(await env.exists(t.key)).toBe(false);
     expect(await env.tickets.get(t.uploadId)).toMatchObject({ status: "rejected", rejectReason: expect.stringMatching(reason) });
   });
 
   it("deletes an object that has no ticket", async () => {
     const key = "uploads/alice/01KAGX5Z2N3Q4R5S6T7V8W9XYZ/sneaky.png";
     await andRecorded(1, () => env.s3.send(new PutObjectCommand({ Bucket: env.bucket, Key: key, Body: png, ContentType: "image/png" })));
-    expect(await exists(key)).toBe(false);
+    expect(await env.exists(key)).toBe(false);
   });
 
   it("keeps the first upload's record and object when a second PUT is refused with 412", async () => {
     const t = await signPut();
     await andRecorded(1, () => put(t));
     const recorded = await env.tickets.get(t.uploadId);
-    const etag = (await head(t.key)).ETag;
+    const etag = (await env.head(t.key)).ETag;
     const second = await put(t);
     expect(second.status).toBe(412);
     // RGW sends an event for the refused PUT too; the handler must trust HeadObject.
     await new Promise((r) => setTimeout(r, 300));
     await notifications.waitFor(notifications.received);
-    expect((await head(t.key)).ETag).toBe(etag);
+    expect((await env.head(t.key)).ETag).toBe(etag);
     expect(await env.tickets.get(t.uploadId)).toEqual(recorded);
   });
 });

@@ -1,5 +1,5 @@
 /** Real clients, bucket and table for integration tests, on the servers global-setup started. */
-import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { monotonicFactory } from "ulid";
 import { ensureTable } from "../../local/resources.js";
 import { inject } from "vitest";
@@ -53,5 +53,7 @@ export async function strictDeps(profiles: Profile[] = DEMO_PROFILES) {
     clock: { now: () => new Date() },
     ids: { next: () => next() },
   };
-  return { deps, s3, bucket, tickets };
+  const head = (key: string) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  const exists = (key: string) => head(key).then(() => true, () => false);
+  return { deps, s3, bucket, tickets, head, exists };
 }
