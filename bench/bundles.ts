@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { BUNDLE_SETTINGS } from "../lib/upload-function.js";
 import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
+import { EXAMPLE_CREDENTIALS } from "../test/support/fixtures.js";
 import { summarize, type Summary } from "./measure.js";
 
 export const ENTRIES = ["sign-put", "sign-post", "public", "get-upload", "list-uploads", "record-upload"] as const;
@@ -60,8 +61,8 @@ export const sizeOf = (file: string) => statSync(file).size;
 const LAMBDA_ENV = {
   PATH: process.env.PATH ?? "",
   AWS_REGION: "us-east-1",
-  AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-  AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+  AWS_ACCESS_KEY_ID: EXAMPLE_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: EXAMPLE_CREDENTIALS.secretAccessKey,
   AWS_SESSION_TOKEN: "session",
   BUCKET_NAME: "uploads-bench",
   TABLE_NAME: "tickets-bench",

@@ -6,14 +6,13 @@
  */
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import autocannon from "autocannon";
-import dynalite from "dynalite";
 import { ulid } from "ulid";
 import { dynamoClient, s3Client } from "../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../functions/adapters/dynamo-ticket-store.js";
@@ -21,7 +20,6 @@ import { DynamoTicketWriter } from "../functions/adapters/dynamo-ticket-writer.j
 import { PostPresigner } from "../functions/adapters/post-presigner.js";
 import { PutPresigner } from "../functions/adapters/put-presigner.js";
 import { systemClock, ulidIds } from "../functions/deps.js";
-import { encodeEventKey } from "../functions/domain/keys.js";
 import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
 import { signPut } from "../functions/domain/sign.js";
 import { makeRecordHandler } from "../functions/handlers/record.js";
@@ -30,6 +28,9 @@ import type { HttpEvent } from "../functions/http.js";
 import { logger } from "../functions/log.js";
 import type { ObjectInfo, TicketWriter } from "../functions/ports.js";
 import { buildBundles, coldImport, ENTRIES, sizeOf } from "./bundles.js";
+import { startEmbeddedDynamo } from "../local/embedded.js";
+import { encodeEventKey } from "../local/s3-events.js";
+import { EXAMPLE_CREDENTIALS as credentials } from "../test/support/fixtures.js";
 import { ensureTable } from "../local/resources.js";
 import { rawPresignPut } from "./floor.js";
 import { round, summarize, timeCalls, type Summary } from "./measure.js";
@@ -41,7 +42,6 @@ const jsonFile = process.argv.includes("--json") ? process.argv[process.argv.ind
 const quick = process.argv.includes("--quick");
 const N = (n: number) => (quick ? Math.ceil(n / 10) : n);
 
-const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
 const region = "us-east-1";
 const bucket = "uploads-bench";
 const key = "uploads/alice/01KAGX5Z2N3Q4R5S6T7V8W9XYZ/me.png";
@@ -107,12 +107,11 @@ async function signing() {
 }
 
 async function withDynalite<T>(fn: (endpoint: string) => Promise<T>): Promise<T> {
-  const server: Server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const server = await startEmbeddedDynamo(undefined);
   try {
-    return await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return await fn(server.endpoint);
   } finally {
-    await new Promise<void>((r) => server.close(() => r()));
+    await server.close();
   }
 }
 
@@ -133,7 +132,7 @@ async function againstDynalite() {
     const objects = new Map<string, ObjectInfo>();
     const count = N(500);
     const keys: string[] = [];
-    const signDeps = { ...deps, tickets: store, signer: new PutPresigner({ bucket, region, credentials }) };
+    const signDeps = { ...deps, signer: new PutPresigner({ bucket, region, credentials }) };
     for (let i = 0; i < count; i++) {
       const t = await signPut(signDeps, { sub: `user${i % 20}`, groups: [] }, putBody);
       objects.set(t.key, { size: 12345, contentType: "image/png", etag: `e${i}`, lastModified: new Date(), metadata: { "upload-id": t.uploadId, caption: "hi" } });

@@ -59,7 +59,8 @@ export interface TicketWriter {
   create(ticket: Ticket): Promise<void>;
 }
 
-export interface TicketStore extends TicketWriter {
+/** Reading and updating tickets (recording and status); new tickets go through `TicketWriter`. */
+export interface TicketStore {
   /** The ticket with this id (strongly consistent), or `undefined`. */
   get(uploadId: string): Promise<Ticket | undefined>;
   /**

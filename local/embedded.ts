@@ -9,6 +9,9 @@ import S3rver from "s3rver";
 /** s3rver accepts SigV4 made with this key pair only. */
 export const EMBEDDED_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
+/** DynamoDB-compatible servers want a signature, whatever the key. */
+export const LOCAL_DYNAMO_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
 export interface Embedded {
   endpoint: string;
   close(): Promise<void>;

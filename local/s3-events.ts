@@ -1,4 +1,3 @@
-import { encodeEventKey } from "../functions/domain/keys.js";
 
 /**
  * Turns an S3 notification body into the AWS shape the record handler expects. AWS
@@ -16,4 +15,9 @@ export function toAwsS3Event(body: unknown, options: { rawKeys?: boolean } = {})
       return { ...record, s3: { ...record.s3, object: { ...record.s3!.object, key: encodeEventKey(key) } } };
     }),
   };
+}
+
+/** Encodes a key the way S3 notifications carry it (the inverse of `decodeEventKey` in functions/domain/keys.ts). */
+export function encodeEventKey(key: string): string {
+  return key.split("/").map((part) => encodeURIComponent(part).replace(/%20/g, "+")).join("/");
 }

@@ -22,14 +22,12 @@ import { logger } from "../functions/log.js";
 import { createLocalAuth, DevTokenRequest } from "./auth.js";
 import type { LocalConfig } from "./config.js";
 import { demoAssets } from "./demo/assets.js";
-import { EMBEDDED_S3_CREDENTIALS, startEmbeddedDynamo, startEmbeddedS3, type Embedded } from "./embedded.js";
+import { EMBEDDED_S3_CREDENTIALS, LOCAL_DYNAMO_CREDENTIALS, startEmbeddedDynamo, startEmbeddedS3, type Embedded } from "./embedded.js";
 import { toHttpEvent } from "./http-event.js";
 import { ensureBucket, ensureTable } from "./resources.js";
 import { toAwsS3Event } from "./s3-events.js";
 
 const TABLE = "upload-broker-tickets";
-/** DynamoDB-compatible servers want a signature, whatever the key. */
-const LOCAL_DYNAMO_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 /** API Gateway refuses payloads above 10 MB; the handlers refuse far less. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
 

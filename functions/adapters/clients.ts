@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import type { Credentials } from "./put-presigner.js";
+import type { Credentials } from "./aws.js";
 
 /** Where and as whom to reach a service; omitted fields fall back to the SDK defaults. */
 export interface ClientOptions {

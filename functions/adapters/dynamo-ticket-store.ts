@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { TicketPage, TicketPosition, TicketQuery, TicketStore } from "../ports.js";
 import type { Ticket } from "../schemas.js";
 import { TICKET_TABLE } from "./ticket-table.js";
@@ -14,7 +14,7 @@ const STATUS_FILTERS: Record<NonNullable<TicketQuery["status"]>, string> = {
   expired: "#status = :pending AND expiresAt < :cut",
 };
 
-/** Tickets in one DynamoDB table: key `uploadId`, GSI `byOwner` (`owner`, `createdAt`), TTL `ttl`. */
+/** Reads and updates tickets (new ones come from `DynamoTicketWriter`) in one DynamoDB table: key `uploadId`, GSI `byOwner` (`owner`, `createdAt`), TTL `ttl`. */
 export class DynamoTicketStore implements TicketStore {
   private readonly client: DynamoDBDocumentClient;
 
@@ -23,20 +23,6 @@ export class DynamoTicketStore implements TicketStore {
     private readonly table: string,
   ) {
     this.client = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  }
-
-  /** The sign functions write with `DynamoTicketWriter`; this is the same conditional put. */
-  async create(ticket: Ticket): Promise<void> {
-    try {
-      await this.client.send(
-        new PutCommand({ TableName: this.table, Item: ticket, ConditionExpression: "attribute_not_exists(uploadId)" }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new Error(`ticket ${ticket.uploadId} already exists; refusing to overwrite it`, { cause: error });
-      }
-      throw error;
-    }
   }
 
   async get(uploadId: string): Promise<Ticket | undefined> {

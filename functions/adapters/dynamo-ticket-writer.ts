@@ -7,7 +7,7 @@ import { Hash } from "@smithy/core/serde";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { TicketWriter } from "../ports.js";
 import type { Ticket } from "../schemas.js";
-import type { Credentials } from "./put-presigner.js";
+import { awsDomain, type Credentials } from "./aws.js";
 
 export interface DynamoTicketWriterOptions {
   table: string;
@@ -28,6 +28,7 @@ const RETRYABLE = /^(?:ThrottlingException|ProvisionedThroughputExceededExceptio
  * this single call, and the full DynamoDB client would cost them more cold-start time
  * (~40 ms) than everything else they load; reads and updates use the SDK's client.
  * Throttling, 5xx and network errors are retried (3 attempts); an existing id is refused.
+ * Credentials come from the Lambda environment unless given.
  */
 export class DynamoTicketWriter implements TicketWriter {
   private readonly url: URL;
@@ -35,8 +36,7 @@ export class DynamoTicketWriter implements TicketWriter {
   private readonly agent: HttpAgent;
 
   constructor(private readonly options: DynamoTicketWriterOptions) {
-    const suffix = options.region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
-    this.url = new URL(options.endpoint ?? `https://dynamodb.${options.region}.${suffix}`);
+    this.url = new URL(options.endpoint ?? `https://dynamodb.${options.region}.${awsDomain(options.region)}`);
     this.agent = this.url.protocol === "https:" ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.signer = new SignatureV4({
       credentials: options.credentials ?? fromEnv(),
@@ -65,6 +65,9 @@ export class DynamoTicketWriter implements TicketWriter {
       }
       if (outcome.status === 200) return;
       if (outcome.type === "ConditionalCheckFailedException") {
+        // On a retry, the ticket that "already exists" is our own earlier attempt, which
+        // landed although its answer was lost: the id is a fresh ULID.
+        if (attempt > 1) return;
         throw new Error(`ticket ${ticket.uploadId} already exists; refusing to overwrite it`);
       }
       if (attempt < ATTEMPTS && (outcome.status >= 500 || RETRYABLE.test(outcome.type))) {

@@ -4,13 +4,7 @@ import { S3RequestPresigner } from "@aws-sdk/s3-request-presigner";
 import { HttpRequest } from "@smithy/core/protocols";
 import { Hash } from "@smithy/core/serde";
 import type { PresignedPut, PutSigner, PutSigningRequest } from "../ports.js";
-
-/** Static credentials; without them the Lambda's role credentials are read from the environment. */
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+import { awsDomain, type Credentials } from "./aws.js";
 
 export interface PutPresignerOptions {
   bucket: string;
@@ -87,7 +81,7 @@ function location({ bucket, region, endpoint }: PutPresignerOptions) {
       path: `${url.pathname.replace(/\/$/, "")}/${bucket}`,
     };
   }
-  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  const suffix = awsDomain(region);
   // Buckets with dots or other non-DNS names cannot be virtual hosts under TLS.
   const virtual = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket);
   return virtual

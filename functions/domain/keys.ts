@@ -2,6 +2,11 @@ import { createHash } from "node:crypto";
 import { MAX_KEY_NAME_CHARS, MAX_OWNER_SEGMENT_CHARS, UPLOADS_PREFIX } from "./limits.js";
 
 const SAFE = /[A-Za-z0-9_-]/;
+const UNESCAPED = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_OWNER_SEGMENT_CHARS}}$`);
+
+/** A ULID, as upload ids are. */
+export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const OBJECT_KEY = new RegExp(`^${UPLOADS_PREFIX}([A-Za-z0-9._-]+)/(${ULID.source.slice(1, -1)})/(.+)$`);
 
 /**
  * The owner segment of every key, derived from `sub`. Injective, so two users can never
@@ -10,7 +15,7 @@ const SAFE = /[A-Za-z0-9_-]/;
  * (lowercase hex); escapes never produce `.h`, so the two forms cannot collide.
  */
 export function ownerSegment(sub: string): string {
-  if (/^[A-Za-z0-9_-]{1,128}$/.test(sub)) return sub;
+  if (UNESCAPED.test(sub)) return sub;
   let out = "";
   for (const ch of sub) {
     if (SAFE.test(ch)) out += ch;
@@ -52,7 +57,7 @@ export function keyPrefix(sub: string, uploadId: string): string {
 
 /** The parts of a key the broker handed out, or `undefined` for any other key. */
 export function parseObjectKey(key: string): { owner: string; uploadId: string; name: string } | undefined {
-  const match = /^uploads\/([A-Za-z0-9._-]+)\/([0-9A-HJKMNP-TV-Z]{26})\/(.+)$/.exec(key);
+  const match = OBJECT_KEY.exec(key);
   return match ? { owner: match[1]!, uploadId: match[2]!, name: match[3]! } : undefined;
 }
 
@@ -65,7 +70,3 @@ export function decodeEventKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, " "));
 }
 
-/** Encodes a key the way S3 notifications carry it (the inverse of `decodeEventKey`). */
-export function encodeEventKey(key: string): string {
-  return key.split("/").map((part) => encodeURIComponent(part).replace(/%20/g, "+")).join("/");
-}

@@ -6,7 +6,7 @@
  */
 import type { ObjectInfo, RecordDeps } from "../ports.js";
 import type { Ticket } from "../schemas.js";
-import { keyPrefix, ownerSegment, parseObjectKey } from "./keys.js";
+import { ownerSegment, parseObjectKey } from "./keys.js";
 import { PENDING_TICKET_RETENTION_SECONDS, UPLOAD_ID_METADATA_KEY, UPLOADS_PREFIX } from "./limits.js";
 import { contentTypeAllowed } from "./profiles.js";
 
@@ -57,9 +57,11 @@ export function objectProblems(ticket: Ticket, object: ObjectInfo): string[] {
   return problems;
 }
 
-/** Whether the ticket could have produced `key` (its exact key, or any name under a `${filename}` POST). */
+/**
+ * Whether the ticket could have produced `key`: its exact key, or any name under a
+ * `${filename}` POST. `recordUpload` only hands over tickets whose owner and id the key holds.
+ */
 function keyAllowed(ticket: Ticket, key: string): boolean {
-  if (!key.startsWith(keyPrefix(ticket.owner, ticket.uploadId))) return false;
   return (ticket.method === "POST" && ticket.filename === undefined) || key === ticket.key;
 }
 

@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import { NotFoundError, ValidationError } from "../errors.js";
 import type { StatusDeps, TicketPosition } from "../ports.js";
 import { TicketView, type ListUploadsQuery, type ListUploadsResponse, type Ticket, type ViewStatus } from "../schemas.js";
+import { ULID } from "./keys.js";
 import { EXPIRED_GRACE_SECONDS } from "./limits.js";
 import type { Principal } from "./principal.js";
 
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** The moment before which a pending ticket's `expiresAt` makes it `expired`. */
 const expiredBefore = (now: Date) => new Date(now.getTime() - EXPIRED_GRACE_SECONDS * 1000).toISOString();
@@ -13,13 +14,14 @@ export function viewStatus(ticket: Ticket, now: Date): ViewStatus {
   return ticket.status === "pending" && ticket.expiresAt < expiredBefore(now) ? "expired" : ticket.status;
 }
 
-/** What a client sees of its ticket: the fields `TicketView` names, and the derived status. */
+/** The ticket fields a client sees (all of `TicketView` but the derived status). */
+const VIEW_FIELDS = Object.keys(TicketView.shape).filter((name) => name !== "status") as Array<keyof Ticket>;
+
+/** What a client sees of its ticket. */
 export function ticketView(ticket: Ticket, now: Date): TicketView {
-  const view: Record<string, unknown> = {};
-  for (const name of Object.keys(TicketView.shape) as Array<keyof Ticket>) {
-    if (ticket[name] !== undefined) view[name] = ticket[name];
-  }
-  return { ...view, status: viewStatus(ticket, now) } as TicketView;
+  const view: Record<string, unknown> = { status: viewStatus(ticket, now) };
+  for (const name of VIEW_FIELDS) if (ticket[name] !== undefined) view[name] = ticket[name];
+  return view as TicketView;
 }
 
 /** `GET /uploads/{id}`: the caller's own ticket; unknown or someone else's → 404. */
@@ -41,8 +43,14 @@ export async function listUploads(deps: StatusDeps, principal: Principal, query:
   return { items: page.items.map((t) => ticketView(t, now)), nextCursor: page.next ? encodeCursor(page.next) : null };
 }
 
+/**
+ * A cursor names the owner by a short hash, not by `sub` (which may be 1 KB): enough to
+ * refuse a cursor issued to someone else, and the length stays bounded.
+ */
+const ownerTag = (owner: string) => createHash("sha256").update(owner).digest("base64url").slice(0, 16);
+
 export function encodeCursor(position: TicketPosition): string {
-  return Buffer.from(JSON.stringify([position.owner, position.createdAt, position.uploadId])).toString("base64url");
+  return Buffer.from(JSON.stringify([ownerTag(position.owner), position.createdAt, position.uploadId])).toString("base64url");
 }
 
 /** Reads a cursor; one that is malformed or was issued to someone else → 422. */
@@ -54,7 +62,7 @@ export function decodeCursor(cursor: string, owner: string): TicketPosition {
     parts = undefined;
   }
   if (
-    Array.isArray(parts) && parts.length === 3 && parts[0] === owner &&
+    Array.isArray(parts) && parts.length === 3 && parts[0] === ownerTag(owner) &&
     typeof parts[1] === "string" && !Number.isNaN(Date.parse(parts[1])) &&
     typeof parts[2] === "string" && ULID.test(parts[2])
   ) {

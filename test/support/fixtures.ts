@@ -65,14 +65,12 @@ export class MemoryObjectStore implements ObjectStore {
   }
 }
 
-/** A signer with static credentials: signing is pure computation, no request is sent. */
+/** AWS's documentation example key pair: signing with it is pure computation. */
+export const EXAMPLE_CREDENTIALS = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
+
+/** A signer with static credentials: no request is sent. */
 export const offlineSigner = () =>
-  s3Signer({
-    bucket: "uploads",
-    region: "us-east-1",
-    endpoint: "http://127.0.0.1:9",
-    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
-  });
+  s3Signer({ bucket: "uploads", region: "us-east-1", endpoint: "http://127.0.0.1:9", credentials: EXAMPLE_CREDENTIALS });
 
 export function memoryDeps(overrides: Partial<SignDeps> & { profiles?: Profile[] } = {}) {
   const tickets = new MemoryTicketStore();

@@ -4,9 +4,8 @@
  * With CI=true a strict S3 that cannot start fails the run; elsewhere the strict suite
  * is skipped with one line saying how to enable it.
  */
-import type { AddressInfo } from "node:net";
-import dynalite from "dynalite";
 import type { TestProject } from "vitest/node";
+import { startEmbeddedDynamo } from "../../local/embedded.js";
 import { rgwAvailable, startRgw, type StrictS3 } from "./ceph-rgw.js";
 
 export type StrictS3Info = Omit<StrictS3, "stop">;
@@ -22,9 +21,8 @@ const ENABLE_HINT =
   "apt-get install -y --no-install-recommends ceph-mon ceph-osd ceph-common radosgw uuid-runtime (or run `bash .ci/run`)";
 
 export default async function setup(project: TestProject) {
-  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => dynamo.listen(0, "127.0.0.1", resolve));
-  project.provide("dynamoEndpoint", `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`);
+  const dynamo = await startEmbeddedDynamo(undefined);
+  project.provide("dynamoEndpoint", dynamo.endpoint);
 
   let s3: StrictS3 | undefined;
   if (rgwAvailable()) {
@@ -38,6 +36,6 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await s3?.stop();
-    await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    await dynamo.close();
   };
 }

@@ -1,6 +1,7 @@
 /** Real clients, bucket and table for integration tests, on the servers global-setup started. */
 import { CreateBucketCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { monotonicFactory } from "ulid";
+import { LOCAL_DYNAMO_CREDENTIALS } from "../../local/embedded.js";
 import { ensureTable } from "../../local/resources.js";
 import { inject } from "vitest";
 import { dynamoClient, s3Client } from "../../functions/adapters/clients.js";
@@ -18,7 +19,7 @@ const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.
 /** A fresh table on the DynamoDB-compatible server. */
 export async function ticketTable() {
   const endpoint = inject("dynamoEndpoint");
-  const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+  const credentials = LOCAL_DYNAMO_CREDENTIALS;
   const client = dynamoClient({ region: "us-east-1", endpoint, credentials });
   const table = unique("tickets");
   await ensureTable(client, table);

@@ -4,9 +4,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { s3Client } from "../../functions/adapters/clients.js";
 import { PutPresigner, type PutPresignerOptions } from "../../functions/adapters/put-presigner.js";
+import { EXAMPLE_CREDENTIALS } from "../support/fixtures.js";
 
 const credentials = [
-  { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
+  EXAMPLE_CREDENTIALS,
   { accessKeyId: "ASIAEXAMPLE", secretAccessKey: "c2VjcmV0+/=", sessionToken: "IQoJb3JpZ2luX2VjE+/=long//token" },
 ];
 const targets: Array<Omit<PutPresignerOptions, "credentials">> = [

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
-import { decodeEventKey, encodeEventKey } from "../../functions/domain/keys.js";
+import { decodeEventKey } from "../../functions/domain/keys.js";
+import { encodeEventKey, toAwsS3Event } from "../../local/s3-events.js";
 import { signPost, signPut } from "../../functions/domain/sign.js";
 import { makeRecordHandler } from "../../functions/handlers/record.js";
 import type { ObjectInfo } from "../../functions/ports.js";
