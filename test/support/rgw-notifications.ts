@@ -11,7 +11,7 @@ import type { StrictS3Info } from "./global-setup.js";
 export interface Notifications {
   /** Records received so far. */
   readonly received: number;
-  /** Resolves once `count` records have been received and handled. */
+  /** Resolves once `count` records have been received and handled; rejects if handling failed. */
   waitFor(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -25,6 +25,7 @@ export async function pushNotifications(
 ): Promise<Notifications> {
   let received = 0;
   let handled = 0;
+  const errors: unknown[] = [];
   let queue = Promise.resolve();
   const http = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -34,7 +35,10 @@ export async function pushNotifications(
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { Records?: unknown[] };
       const count = body.Records?.length ?? 0;
       received += count;
-      queue = queue.then(() => handle(body)).catch(() => undefined).then(() => { handled += count; });
+      queue = queue
+        .then(() => handle(body))
+        .catch((error: unknown) => void errors.push(error))
+        .then(() => void (handled += count));
     });
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
@@ -47,7 +51,9 @@ export async function pushNotifications(
     },
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
-      while (handled < count) {
+      for (;;) {
+        if (errors.length > 0) throw new AggregateError(errors.splice(0), "the record handler failed on a pushed notification");
+        if (handled >= count) return;
         if (Date.now() > deadline) throw new Error(`expected ${count} notification records, handled ${handled}`);
         await new Promise((r) => setTimeout(r, 20));
       }

@@ -147,12 +147,37 @@ describe("record-upload", () => {
   it("retries when the ticket changed between read and write", async () => {
     const t = await putTicket();
     store(t.key, t.uploadId);
-    let conflicts = 1;
-    const racing = Object.assign(tickets, {
-      update: ((original) => async (...args: Parameters<MemoryTicketStore["update"]>) => (conflicts-- > 0 ? false : original(...args)))(tickets.update.bind(tickets)),
-    });
-    const h = makeRecordHandler({ bucket: "uploads", tickets: racing, objects, clock: { now: () => T0 } });
-    expect((await h(eventFor(t.key))).results[0]?.outcome).toBe("completed");
+    const update = tickets.update.bind(tickets);
+    const calls: number[] = [];
+    // The first write races another writer: it bumps the version, so ours must re-read and retry.
+    tickets.update = async (id, version, changes) => {
+      calls.push(version);
+      if (calls.length === 1) await update(id, version, {});
+      return update(id, version, changes);
+    };
+    expect((await handler(eventFor(t.key))).results[0]?.outcome).toBe("completed");
+    expect(calls).toEqual([0, 1]);
+    expect(tickets.items.get(t.uploadId)).toMatchObject({ status: "completed", version: 2 });
+  });
+
+  it("deletes an object at another name in a PUT ticket's folder, and leaves the ticket alone", async () => {
+    const t = await putTicket();
+    const other = t.key.replace(/me\.png$/, "other.png");
+    store(other, t.uploadId);
+    expect(await run(other)).toEqual([expect.objectContaining({ outcome: "deleted_unexpected_key" })]);
+    expect(objects.deleted).toEqual([other]);
+    expect(tickets.items.get(t.uploadId)).toMatchObject({ status: "pending", version: 0 });
+  });
+
+  it("deletes a rejected object again on a repeated event without touching the ticket", async () => {
+    const t = await putTicket();
+    store(t.key, t.uploadId, { size: 1 });
+    await run(t.key);
+    const rejected = structuredClone(tickets.items.get(t.uploadId));
+    store(t.key, t.uploadId, { size: 1 }); // the first delete did not happen (e.g. a crash before it)
+    expect((await run(t.key))[0]?.outcome).toBe("rejected");
+    expect(objects.objects.has(t.key)).toBe(false);
+    expect(tickets.items.get(t.uploadId)).toEqual(rejected);
   });
 
   it("handles every record of a batch, then fails the invocation for the bad ones", async () => {
@@ -180,11 +205,14 @@ describe("record-upload", () => {
     await expect(handler("nonsense")).rejects.toThrow(/not an S3 event/);
   });
 
-  it("accepts the RGW record shape once its key is encoded as S3 does", async () => {
+  it("records RGW notifications, whose keys arrive raw, through toAwsS3Event", async () => {
     const t = await signPost(sign, alice, { profile: "avatar", contentType: "image/png", metadata: { caption: "hi" } });
-    const key = `${t.conditions.keyPrefix}holiday pic.png`;
+    const key = `${t.conditions.keyPrefix}holiday pic+1 100%.png`;
     store(key, t.uploadId);
-    const record = { ...rgwRecord, s3: { ...rgwRecord.s3, object: { ...rgwRecord.s3.object, key: encodeEventKey(key) } } };
-    expect((await handler({ Records: [record] })).results[0]?.outcome).toBe("completed");
+    const record = { ...rgwRecord, s3: { ...rgwRecord.s3, object: { ...rgwRecord.s3.object, key } } };
+    expect(toAwsS3Event({ Records: [record] })).toEqual({ Records: [{ ...record, s3: { ...record.s3, object: { ...record.s3.object, key: encodeEventKey(key) } } }] });
+    expect((await handler(toAwsS3Event({ Records: [record] }))).results).toEqual([expect.objectContaining({ key, outcome: "completed" })]);
+    // AWS records are already encoded and pass through unchanged.
+    expect(toAwsS3Event(eventFor(key))).toEqual(eventFor(key));
   });
 });
