@@ -12,7 +12,7 @@ import { S3ObjectStore } from "../functions/adapters/s3-object-store.js";
 import { s3Signer } from "../functions/adapters/s3-signer.js";
 import { systemClock, ulidIds } from "../functions/deps.js";
 import { MAX_BODY_BYTES } from "../functions/domain/limits.js";
-import { BodyTooLargeError, InvalidJsonError, NotFoundError, UnauthorizedError } from "../functions/errors.js";
+import { BodyTooLargeError, ForbiddenError, InvalidJsonError, NotFoundError, UnauthorizedError } from "../functions/errors.js";
 import { makeHealthHandler, makeProfilesHandler } from "../functions/handlers/public.js";
 import { makeRecordHandler } from "../functions/handlers/record.js";
 import { makeSignPostHandler, makeSignPutHandler } from "../functions/handlers/sign.js";
@@ -125,12 +125,23 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
 
   ready();
 
+  const hosts = origins.map((o) => new URL(o).host);
+  const table = routes.map((route) => ({
+    ...route,
+    pattern: new RegExp(`^${route.path.replace(/\{(\w+)\}/g, "(?<$1>[^/]+)")}$`),
+  }));
+
   async function serve(req: IncomingMessage, res: ServerResponse) {
-    const origin = origins.includes(req.headers.origin ?? "") ? req.headers.origin : undefined;
+    // The dev routes need no token and /dev/s3-events deletes objects: refuse requests from
+    // other sites (any foreign Origin, simple POSTs included) and DNS-rebound host names.
+    if ((req.headers.origin !== undefined && !origins.includes(req.headers.origin)) || !hosts.includes(req.headers.host ?? "")) {
+      return send(res, errorResponse(new ForbiddenError("Local mode only answers its own pages on 127.0.0.1 or localhost.")), undefined);
+    }
+    const origin = req.headers.origin;
     const path = new URL(req.url ?? "/", url).pathname;
     if (req.method === "OPTIONS") return send(res, { statusCode: 204 }, origin, true);
     const body = await readBody(req);
-    const match = matchRoute(routes, req.method ?? "GET", path);
+    const match = matchRoute(table, req.method ?? "GET", path);
     if (!match) return send(res, errorResponse(new NotFoundError(`No route for ${req.method} ${path}.`)), origin);
     const claims = match.route.auth ? await auth.verify(req.headers.authorization) : undefined;
     if (match.route.auth && !claims) return send(res, errorResponse(new UnauthorizedError()), origin);
@@ -151,12 +162,16 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   };
 }
 
-function matchRoute(routes: Route[], method: string, path: string) {
+/** The route for a request and its decoded path parameters; none (→ 404) for a malformed escape. */
+function matchRoute(routes: Array<Route & { pattern: RegExp }>, method: string, path: string) {
   for (const route of routes) {
-    if (route.method !== method) continue;
-    const pattern = new RegExp(`^${route.path.replace(/\{(\w+)\}/g, "(?<$1>[^/]+)")}$`);
-    const m = pattern.exec(path);
-    if (m) return { route, params: m.groups ? Object.fromEntries(Object.entries(m.groups).map(([k, v]) => [k, decodeURIComponent(v)])) : undefined };
+    const m = route.method === method ? route.pattern.exec(path) : null;
+    if (!m) continue;
+    try {
+      return { route, params: m.groups ? Object.fromEntries(Object.entries(m.groups).map(([k, v]) => [k, decodeURIComponent(v)])) : undefined };
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }

@@ -3,6 +3,7 @@
  * embedded servers and once against Ceph RGW with a bucket notification to /dev/s3-events.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyPair, SignJWT } from "jose";
@@ -139,6 +140,22 @@ function flow(name: string, strict: boolean, start: () => Promise<{ server: Loca
       const preflight = (origin: string) => fetch(`${server.url}/sign/put`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } });
       expect((await preflight(server.url)).headers.get("access-control-allow-origin")).toBe(server.url);
       expect((await preflight("https://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
+    });
+
+    it("refuses other sites and DNS-rebound host names (the dev routes need no token)", async () => {
+      const event = JSON.stringify({ Records: [{ eventName: "ObjectCreated:Put", eventSource: "aws:s3", s3: { bucket: { name: server.bucket }, object: { key: "uploads/x/01KAGX5Z2N3Q4R5S6T7V8W9XYZ/y" } } }] });
+      const crossSite = await fetch(`${server.url}/dev/s3-events`, { method: "POST", headers: { origin: "https://evil.example", "content-type": "text/plain" }, body: event });
+      expect(crossSite.status).toBe(403);
+      expect(((await crossSite.json()) as { error: { code: string } }).error.code).toBe("forbidden");
+      const rebound = await new Promise<number>((resolve, reject) => {
+        const port = new URL(server.url).port;
+        request({ host: "127.0.0.1", port, path: "/health", headers: { host: `attacker.example:${port}` } }, (res) => resolve(res.statusCode ?? 0)).on("error", reject).end();
+      });
+      expect(rebound).toBe(403);
+    });
+
+    it("answers a malformed path escape with 404", async () => {
+      expect((await api.call("GET", "/uploads/%E0%A4%A")).status).toBe(404);
     });
 
     it("serves the demo page and its script", async () => {
