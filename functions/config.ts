@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import type { $ZodType, output } from "zod/v4/core";
 import { parseProfiles } from "./domain/profiles.js";
 import { ConfigError } from "./errors.js";
 import type { Profile } from "./schemas.js";
@@ -28,24 +29,31 @@ export interface Config {
  * fails at cold start instead of on a user's request.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    throw new ConfigError(`Invalid environment:\n${lines.join("\n")}`);
-  }
-  const e = parsed.data;
-  let profiles: unknown;
-  try {
-    profiles = JSON.parse(e.PROFILES);
-  } catch (error) {
-    throw new ConfigError(`PROFILES is not valid JSON: ${(error as Error).message}`);
-  }
+  const e = parseEnv(Env, env);
   return {
     bucket: e.BUCKET_NAME,
     table: e.TABLE_NAME,
     region: e.AWS_REGION,
-    profiles: parseProfiles(profiles),
+    profiles: parseProfilesJson(e.PROFILES, "PROFILES"),
     ...(e.S3_ENDPOINT ? { s3Endpoint: e.S3_ENDPOINT } : {}),
     ...(e.DYNAMODB_ENDPOINT ? { dynamoEndpoint: e.DYNAMODB_ENDPOINT } : {}),
   };
+}
+
+/** Validates environment variables against `schema`; every bad one is named in the error. */
+export function parseEnv<S extends $ZodType>(schema: S, env: NodeJS.ProcessEnv): output<S> {
+  const parsed = z.safeParse(schema, env);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(`Invalid environment:\n${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n")}`);
+}
+
+/** Parses a profile list given as JSON text; `source` names it in errors. */
+export function parseProfilesJson(text: string, source: string): Profile[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${source} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseProfiles(raw, source);
 }

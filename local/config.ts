@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as z from "zod";
-import { parseProfiles } from "../functions/domain/profiles.js";
+import { parseEnv, parseProfilesJson } from "../functions/config.js";
 import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
 import { ConfigError } from "../functions/errors.js";
 import type { Profile } from "../functions/schemas.js";
@@ -33,11 +33,7 @@ export interface LocalConfig {
 
 /** Reads local mode's environment once; bad values fail fast with the variable's name. */
 export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(`Invalid environment:\n${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n")}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(Env, env);
   if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
     throw new ConfigError("Set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither.");
   }
@@ -57,11 +53,11 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
 }
 
 function readProfiles(file: string): Profile[] {
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
+    text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new ConfigError(`PROFILES_FILE ${file} could not be read as JSON: ${(error as Error).message}`);
+    throw new ConfigError(`PROFILES_FILE ${file} could not be read: ${(error as Error).message}`);
   }
-  return parseProfiles(raw, file);
+  return parseProfilesJson(text, file);
 }

@@ -28,7 +28,7 @@ export interface RecordResult {
   reason?: string;
 }
 
-export type Decision =
+type Decision =
   /** Write `changes` to the ticket (and delete the object when `deleteObject`). */
   | { kind: "update"; outcome: "completed" | "rejected"; changes: Partial<Ticket>; deleteObject: boolean; reason?: string }
   /** Delete the object; the ticket stays as it is. */
@@ -37,7 +37,7 @@ export type Decision =
   | { kind: "none"; outcome: Outcome; reason?: string };
 
 /** Why an object does not match its ticket; empty when it does. */
-export function objectProblems(ticket: Ticket, object: ObjectInfo): string[] {
+function objectProblems(ticket: Ticket, object: ObjectInfo): string[] {
   const problems: string[] = [];
   if (object.size < ticket.minBytes || object.size > ticket.maxBytes) {
     problems.push(`size ${object.size} is outside the allowed ${ticket.minBytes}-${ticket.maxBytes} bytes`);
@@ -66,7 +66,7 @@ function keyAllowed(ticket: Ticket, key: string): boolean {
 }
 
 /** What to do about the object now at `key`, given its ticket (pure). */
-export function decide(ticket: Ticket | undefined, key: string, object: ObjectInfo | undefined, now: Date): Decision {
+function decide(ticket: Ticket | undefined, key: string, object: ObjectInfo | undefined, now: Date): Decision {
   if (!object) return { kind: "none", outcome: "gone", reason: "the object no longer exists" };
   if (!ticket) return { kind: "delete", outcome: "deleted_orphan", reason: "no ticket for this key" };
   if (!keyAllowed(ticket, key)) return { kind: "delete", outcome: "deleted_unexpected_key", reason: "the ticket does not allow this key" };

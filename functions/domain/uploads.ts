@@ -10,7 +10,7 @@ import type { Principal } from "./principal.js";
 /** The moment before which a pending ticket's `expiresAt` makes it `expired`. */
 const expiredBefore = (now: Date) => new Date(now.getTime() - EXPIRED_GRACE_SECONDS * 1000).toISOString();
 
-export function viewStatus(ticket: Ticket, now: Date): ViewStatus {
+function viewStatus(ticket: Ticket, now: Date): ViewStatus {
   return ticket.status === "pending" && ticket.expiresAt < expiredBefore(now) ? "expired" : ticket.status;
 }
 
@@ -18,7 +18,7 @@ export function viewStatus(ticket: Ticket, now: Date): ViewStatus {
 const VIEW_FIELDS = Object.keys(TicketView.shape).filter((name) => name !== "status") as Array<keyof Ticket>;
 
 /** What a client sees of its ticket. */
-export function ticketView(ticket: Ticket, now: Date): TicketView {
+function ticketView(ticket: Ticket, now: Date): TicketView {
   const view: Record<string, unknown> = { status: viewStatus(ticket, now) };
   for (const name of VIEW_FIELDS) if (ticket[name] !== undefined) view[name] = ticket[name];
   return view as TicketView;
@@ -54,7 +54,7 @@ export function encodeCursor(position: TicketPosition): string {
 }
 
 /** Reads a cursor; one that is malformed or was issued to someone else → 422. */
-export function decodeCursor(cursor: string, owner: string): TicketPosition {
+function decodeCursor(cursor: string, owner: string): TicketPosition {
   let parts: unknown;
   try {
     parts = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
