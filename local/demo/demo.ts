@@ -1,7 +1,10 @@
 /** The demo page: dev token → ticket → direct upload to S3 with progress → ticket status. */
 
-interface ApiError { error: { code: string; message: string; details?: Array<{ path: string; message: string }> } }
-interface Profile { name: string; contentTypes: string[]; minBytes: number; maxBytes: number; methods: string[] }
+import type { ErrorDetail } from "../../functions/errors.js";
+import type { ProfilesResponse, SignPostResponse, SignPutResponse, TicketView } from "../../functions/schemas.js";
+
+type Profile = ProfilesResponse["profiles"][number];
+interface ApiError { error: { code: string; message: string; details?: ErrorDetail[] } }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
@@ -53,7 +56,7 @@ function send(method: "PUT" | "POST", url: string, body: Blob | FormData, header
 
 async function waitForStatus(uploadId: string): Promise<void> {
   for (let i = 0; i < 60; i++) {
-    const view = await api<{ status: string; rejectReason?: string; size?: number }>("GET", `/uploads/${uploadId}`);
+    const view = await api<TicketView>("GET", `/uploads/${uploadId}`);
     ui.status.textContent = view.status;
     ui.status.dataset.status = view.status;
     ui.reason.textContent = view.rejectReason ? `Rejected: ${view.rejectReason}` : view.size !== undefined ? `${view.size} bytes stored.` : "";
@@ -73,7 +76,7 @@ async function upload(): Promise<void> {
   ui.reason.textContent = "";
   showError("");
   if (method === "put") {
-    const t = await api<{ uploadId: string; url: string; headers: Record<string, string> }>("POST", "/sign/put", {
+    const t = await api<SignPutResponse>("POST", "/sign/put", {
       profile: ui.profile.value, filename: file.name, contentType, size: file.size,
     });
     ui.ticket.textContent = t.uploadId;
@@ -81,7 +84,7 @@ async function upload(): Promise<void> {
     await send("PUT", t.url, file, headers);
     return waitForStatus(t.uploadId);
   }
-  const t = await api<{ uploadId: string; url: string; fields: Record<string, string> }>("POST", "/sign/post", {
+  const t = await api<SignPostResponse>("POST", "/sign/post", {
     profile: ui.profile.value, filename: file.name, contentType,
   });
   ui.ticket.textContent = t.uploadId;
@@ -98,7 +101,7 @@ function describeProfile(): void {
 }
 
 async function start(): Promise<void> {
-  profiles = (await api<{ profiles: Profile[] }>("GET", "/profiles")).profiles;
+  profiles = (await api<ProfilesResponse>("GET", "/profiles")).profiles;
   ui.profile.replaceChildren(...profiles.map((p) => new Option(p.name, p.name)));
   describeProfile();
 }
