@@ -31,7 +31,7 @@ export function httpHandler(fn: HttpHandler): HttpHandler {
     try {
       return await fn(event);
     } catch (error) {
-      await logUnexpected(error);
+      logUnexpected(error);
       return errorResponse(error);
     }
   };
@@ -47,13 +47,13 @@ export function errorResponse(error: unknown): HttpResult {
 }
 
 /**
- * Logs an unexpected error (not an `AppError`) once, with its cause. The logger is loaded
- * on this path only: it would otherwise weigh on every sign function's cold start.
+ * Logs an unexpected error (not an `AppError`) once, with its stack and cause. Through
+ * `console.error`: the functions log in Lambda's JSON format, which adds timestamp, level and
+ * request id, and a logging library here would weigh on every HTTP function's cold start.
  */
-export async function logUnexpected(error: unknown): Promise<void> {
+export function logUnexpected(error: unknown): void {
   if (error instanceof AppError) return;
-  const { logger } = await import("./log.js");
-  logger.error("unhandled error", { error: error instanceof Error ? error : String(error) });
+  console.error("unhandled error", error);
 }
 
 /** The caller, from the claims the JWT authorizer verified; none → 401. */
@@ -68,11 +68,11 @@ export function parseBody<S extends z.$ZodType>(event: HttpEvent, schema: S): z.
   if (raw.length > (event.isBase64Encoded ? (MAX_BODY_BYTES * 4) / 3 + 4 : MAX_BODY_BYTES)) {
     throw new BodyTooLargeError(MAX_BODY_BYTES);
   }
-  const bytes = Buffer.from(raw, event.isBase64Encoded ? "base64" : "utf8");
-  if (bytes.length > MAX_BODY_BYTES) throw new BodyTooLargeError(MAX_BODY_BYTES);
+  const text = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
+  if (text.length > MAX_BODY_BYTES / 3 && Buffer.byteLength(text) > MAX_BODY_BYTES) throw new BodyTooLargeError(MAX_BODY_BYTES);
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString("utf8"));
+    value = JSON.parse(text);
   } catch {
     throw new InvalidJsonError();
   }

@@ -116,7 +116,7 @@ export class UploadBroker extends Construct {
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? "INFO",
     };
     const fn = (entry: FunctionEntry, description: string, timeout = Duration.seconds(10)) =>
-      new UploadFunction(this, toPascal(entry), { entry, description, environment, timeout, removalPolicy, logRetention, alarmTopic });
+      new UploadFunction(this, toPascal(entry), { entry, description, environment, timeout, removalPolicy, logRetention, alarmTopic, logLevel: props.logLevel });
     this.functions = {
       "sign-put": fn("sign-put", "POST /sign/put: presigned PUT ticket"),
       "sign-post": fn("sign-post", "POST /sign/post: presigned POST policy ticket"),

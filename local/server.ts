@@ -56,8 +56,8 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   const http = createServer((req, res) => {
     started
       .then(() => serve(req, res))
-      .catch(async (error: unknown) => {
-        await logUnexpected(error);
+      .catch((error: unknown) => {
+        logUnexpected(error);
         send(res, errorResponse(error), undefined);
       });
   });

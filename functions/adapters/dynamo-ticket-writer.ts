@@ -1,13 +1,10 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { fromEnv } from "@aws-sdk/credential-provider-env";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { HttpRequest } from "@smithy/core/protocols";
-import { Hash } from "@smithy/core/serde";
-import { SignatureV4 } from "@smithy/signature-v4";
+import aws4 from "aws4";
 import type { TicketWriter } from "../ports.js";
 import type { Ticket } from "../schemas.js";
-import { awsDomain, type Credentials } from "./aws.js";
+import { awsDomain, resolveCredentials, type Credentials } from "./aws.js";
 
 export interface DynamoTicketWriterOptions {
   table: string;
@@ -23,8 +20,9 @@ const TIMEOUT_MS = 3000;
 const RETRYABLE = /^(?:ThrottlingException|ProvisionedThroughputExceededException|RequestLimitExceeded|InternalServerError|ServiceUnavailable|LimitExceededException)$/;
 
 /**
- * Writes new tickets with one conditional `PutItem`, signed by the SDK's SignatureV4 and
- * marshalled by `@aws-sdk/util-dynamodb`, over a keep-alive agent. The sign functions make
+ * Writes new tickets with one conditional `PutItem`, signed by `aws4` (a test holds its
+ * signature to the SDK's SignatureV4 on the wire) and marshalled by `@aws-sdk/util-dynamodb`,
+ * over a keep-alive agent. The sign functions make
  * this single call, and the full DynamoDB client would cost them more cold-start time
  * (~40 ms) than everything else they load; reads and updates use the SDK's client.
  * Throttling, 5xx and network errors are retried (3 attempts); an existing id is refused.
@@ -32,18 +30,11 @@ const RETRYABLE = /^(?:ThrottlingException|ProvisionedThroughputExceededExceptio
  */
 export class DynamoTicketWriter implements TicketWriter {
   private readonly url: URL;
-  private readonly signer: SignatureV4;
   private readonly agent: HttpAgent;
 
   constructor(private readonly options: DynamoTicketWriterOptions) {
     this.url = new URL(options.endpoint ?? `https://dynamodb.${options.region}.${awsDomain(options.region)}`);
     this.agent = this.url.protocol === "https:" ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-    this.signer = new SignatureV4({
-      credentials: options.credentials ?? fromEnv(),
-      region: options.region,
-      service: "dynamodb",
-      sha256: Hash.bind(null, "sha256"),
-    });
   }
 
   async create(ticket: Ticket): Promise<void> {
@@ -79,25 +70,21 @@ export class DynamoTicketWriter implements TicketWriter {
   }
 
   private async send(operation: string, body: string) {
-    const signed = await this.signer.sign(
-      new HttpRequest({
-        protocol: this.url.protocol,
-        hostname: this.url.hostname,
-        ...(this.url.port ? { port: Number(this.url.port) } : {}),
+    const signed = aws4.sign(
+      {
+        host: this.url.host,
         method: "POST",
         path: this.url.pathname,
-        headers: {
-          host: this.url.host,
-          "content-type": "application/x-amz-json-1.0",
-          "x-amz-target": `DynamoDB_20120810.${operation}`,
-          "content-length": String(Buffer.byteLength(body)),
-        },
+        service: "dynamodb",
+        region: this.options.region,
+        headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": `DynamoDB_20120810.${operation}` },
         body,
-      }),
+      },
+      resolveCredentials(this.options.credentials),
     );
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const request = (this.url.protocol === "https:" ? httpsRequest : httpRequest)(
-        { ...toOptions(this.url), method: "POST", path: this.url.pathname, headers: signed.headers, agent: this.agent, timeout: TIMEOUT_MS },
+        { ...toOptions(this.url), method: "POST", path: this.url.pathname, headers: signed.headers as OutgoingHttpHeaders, agent: this.agent, timeout: TIMEOUT_MS },
         resolve,
       );
       request.on("timeout", () => request.destroy(new Error(`DynamoDB did not answer within ${TIMEOUT_MS} ms`)));

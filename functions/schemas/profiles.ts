@@ -1,4 +1,4 @@
-/** Operator-defined upload profiles, and what `GET /profiles` shows of them. */
+/** Operator-defined upload profiles, as parsed from the configuration at cold start. */
 import * as z from "zod/mini";
 import { DEFAULT_EXPIRES_IN_SECONDS, MAX_EXPIRES_IN_SECONDS, MAX_OBJECT_BYTES, MIN_EXPIRES_IN_SECONDS } from "../domain/limits.js";
 import { MEDIA_TYPE_PATTERN, MetadataKey, UploadMethod } from "./base.js";
@@ -32,16 +32,3 @@ export const ProfileListSchema = z.array(ProfileSchema).check(
     });
   }),
 );
-
-/** What `GET /profiles` shows: everything but the group list. */
-export const PublicProfile = z.object({
-  name: z.string(),
-  contentTypes: z.array(z.string()),
-  minBytes: z.number(),
-  maxBytes: z.number(),
-  methods: z.array(UploadMethod),
-  expiresInSeconds: z.number(),
-  metadataKeys: z.array(z.string()),
-});
-export const ProfilesResponse = z.object({ profiles: z.array(PublicProfile) });
-export type ProfilesResponse = z.infer<typeof ProfilesResponse>;

@@ -1,7 +1,7 @@
-/** `POST /sign/put` and `POST /sign/post`: requests and responses. */
+/** `POST /sign/put` and `POST /sign/post`: what clients ask for. */
 import * as z from "zod/mini";
 import { MAX_FILENAME_CHARS } from "../domain/limits.js";
-import { IsoDate, MediaType, Metadata } from "./base.js";
+import { MediaType, Metadata } from "./base.js";
 
 const ProfileName = z.string().check(z.minLength(1), z.maxLength(64));
 const Filename = z.string().check(z.minLength(1), z.maxLength(MAX_FILENAME_CHARS));
@@ -27,24 +27,3 @@ export const SignPostRequest = z.strictObject({
   metadata: z.optional(Metadata),
 });
 export type SignPostRequest = z.infer<typeof SignPostRequest>;
-
-/** What both sign routes answer; each adds what the client must send. */
-const Issued = z.object({ uploadId: z.string(), key: z.string(), url: z.url(), expiresAt: IsoDate });
-
-export const SignPutResponse = z.extend(Issued, {
-  method: z.literal("PUT"),
-  headers: z.record(z.string(), z.string()),
-});
-export type SignPutResponse = z.infer<typeof SignPutResponse>;
-
-export const SignPostResponse = z.extend(Issued, {
-  method: z.literal("POST"),
-  fields: z.record(z.string(), z.string()),
-  conditions: z.object({
-    minBytes: z.number(),
-    maxBytes: z.number(),
-    contentType: z.string(),
-    keyPrefix: z.string(),
-  }),
-});
-export type SignPostResponse = z.infer<typeof SignPostResponse>;

@@ -1,5 +1,10 @@
 /** The DynamoDB ticket store against a DynamoDB-compatible server (dynalite). */
-import { describe, expect, inject, it } from "vitest";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+import { HttpRequest } from "@smithy/core/protocols";
+import { Hash } from "@smithy/core/serde";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { describe, expect, inject, it, vi } from "vitest";
 import { DynamoTicketWriter } from "../../functions/adapters/dynamo-ticket-writer.js";
 import { makeSignPutHandler } from "../../functions/handlers/sign.js";
 import { makeGetUploadHandler, makeListUploadsHandler } from "../../functions/handlers/uploads.js";
@@ -51,9 +56,14 @@ describe("DynamoTicketWriter (the sign functions' lean PutItem)", () => {
 
   it("fails the signing (500, no URL) when the table is missing", async () => {
     const missing = new DynamoTicketWriter({ table: "no-such-table", region: "us-east-1", endpoint: inject("dynamoEndpoint"), credentials: LOCAL_DYNAMO_CREDENTIALS });
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const result = await makeSignPutHandler(memoryDeps({ tickets: missing }).deps)(httpEvent());
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result)).toEqual({ error: { code: "internal", message: expect.any(String) } });
+    // Logged once, with the cause the client is not shown.
+    expect(logged).toHaveBeenCalledOnce();
+    expect(logged.mock.calls[0]).toEqual(["unhandled error", expect.objectContaining({ message: expect.stringMatching(/ResourceNotFoundException/) })]);
+    logged.mockRestore();
   });
 
   it("reports a missing table without retrying, and an unreachable endpoint after its retries", async () => {
@@ -66,6 +76,58 @@ describe("DynamoTicketWriter (the sign functions' lean PutItem)", () => {
     await expect(missing.create(ticket)).rejects.toThrow(/400 ResourceNotFoundException/);
     const closed = new DynamoTicketWriter({ table: "t", region: "us-east-1", endpoint: "http://127.0.0.1:9", credentials: LOCAL_DYNAMO_CREDENTIALS });
     await expect(closed.create(ticket)).rejects.toThrow(/after 3 attempts/);
+  });
+});
+
+/** One request as it reached a loopback server that answers 200 `{}`, as PutItem does. */
+async function capturePutItem(send: (endpoint: string) => Promise<void>) {
+  let captured!: { method: string; path: string; headers: IncomingHttpHeaders; body: string };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c)).on("end", () => {
+      captured = { method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.0" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    await send(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    server.close();
+  }
+  return captured;
+}
+
+describe("DynamoTicketWriter's signature", () => {
+  const ticket: Ticket = {
+    uploadId: "01KAGX5Z2N3Q4R5S6T7V8W9XYZ", owner: "alice", profile: "avatar", key: "uploads/alice/01KAGX5Z2N3Q4R5S6T7V8W9XYZ/a.png",
+    method: "PUT", contentType: "image/png", minBytes: 1, maxBytes: 9, metadata: { caption: "hï" }, status: "pending",
+    createdAt: "2026-11-21T10:00:00.000Z", expiresAt: "2026-11-21T10:05:00.000Z", ttl: 1, version: 0,
+  };
+  const credentials = [
+    { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
+    { accessKeyId: "ASIAEXAMPLE", secretAccessKey: "c2VjcmV0+/=", sessionToken: "IQoJb3JpZ2luX2VjE+/=long//token" },
+  ];
+
+  it.each(credentials)("is the one the SDK's SignatureV4 computes for the request on the wire ($accessKeyId)", async (creds) => {
+    const wire = await capturePutItem((endpoint) => new DynamoTicketWriter({ table: "tickets", region: "eu-west-1", endpoint, credentials: creds }).create(ticket));
+    expect(wire.method).toBe("POST");
+    expect(wire.headers["x-amz-target"]).toBe("DynamoDB_20120810.PutItem");
+    expect(JSON.parse(wire.body)).toMatchObject({ TableName: "tickets", ConditionExpression: "attribute_not_exists(uploadId)" });
+
+    const authorization = String(wire.headers.authorization);
+    const signedNames = /SignedHeaders=([^,]+)/.exec(authorization)![1]!.split(";");
+    expect(signedNames).toEqual(expect.arrayContaining(["host", "content-type", "content-length", "x-amz-date", "x-amz-target"]));
+    if (creds.sessionToken) expect(signedNames).toContain("x-amz-security-token");
+    const signedHeaders = Object.fromEntries(signedNames.map((name) => [name, String(wire.headers[name])]));
+    const amzDate = String(wire.headers["x-amz-date"]);
+    const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13)}`);
+    const sdk = new SignatureV4({ credentials: creds, region: "eu-west-1", service: "dynamodb", sha256: Hash.bind(null, "sha256"), applyChecksum: false });
+    const expected = await sdk.sign(
+      new HttpRequest({ method: wire.method, protocol: "http:", hostname: "127.0.0.1", path: wire.path, headers: signedHeaders, body: wire.body }),
+      { signingDate },
+    );
+    expect(authorization).toBe(expected.headers.authorization);
   });
 });
 

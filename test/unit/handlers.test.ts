@@ -4,6 +4,8 @@ import { makeHealthHandler, makeProfilesHandler } from "../../functions/handlers
 import { makeSignPostHandler, makeSignPutHandler } from "../../functions/handlers/sign.js";
 import { parseProfiles } from "../../functions/domain/profiles.js";
 import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
+import * as z from "zod/mini";
+import { ProfilesResponse, PublicProfile, SignPostResponse, SignPutResponse } from "../../functions/schemas.js";
 import { bodyOf, httpEvent, memoryDeps, failingStore } from "../support/fixtures.js";
 
 const put = { profile: "avatar", filename: "me.png", contentType: "image/png", size: 12345, metadata: { caption: "hi" } };
@@ -29,6 +31,16 @@ describe("sign handlers over the captured API Gateway event", () => {
     const body = bodyOf(result);
     expect(body.key).toBe(`uploads/3c1d8f0e-1a2b-4c3d-9e8f-0a1b2c3d4e5f/${body.uploadId}/me.png`);
     expect(body.method).toBe("PUT");
+  });
+
+  it("answer in the contract's response shapes", async () => {
+    const strict = (schema: z.ZodMiniObject) => z.strictObject(schema.shape);
+    expect(z.safeParse(strict(SignPutResponse), bodyOf(await signPut(httpEvent()))).error).toBeUndefined();
+    const post = bodyOf(await signPost(httpEvent({ body: { profile: "avatar", contentType: "image/png" } })));
+    expect(z.safeParse(strict(SignPostResponse), post).error).toBeUndefined();
+    const profiles = bodyOf(await makeProfilesHandler({ profiles: DEMO_PROFILES })(httpEvent()));
+    expect(z.safeParse(ProfilesResponse, profiles).error).toBeUndefined();
+    expect(z.safeParse(strict(PublicProfile), profiles.profiles[0]).error).toBeUndefined();
   });
 
   it("reads a base64-encoded body", async () => {
@@ -71,7 +83,10 @@ describe("sign handlers over the captured API Gateway event", () => {
 
   it("answers 500 internal without leaking the cause when the ticket store fails", async () => {
     const failing = makeSignPutHandler(memoryDeps({ tickets: failingStore("secret table arn:aws:dynamodb:xyz") }).deps);
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const error = expectContractError(await failing(httpEvent()), 500, "internal");
+    expect(logged).toHaveBeenCalledWith("unhandled error", expect.objectContaining({ message: expect.stringContaining("secret table") }));
+    logged.mockRestore();
     expect(JSON.stringify(error)).not.toMatch(/secret|arn|stack/i);
     expect(error).not.toHaveProperty("details");
   });

@@ -39,6 +39,9 @@ const input = fc.record({
 
 type Input = typeof input extends fc.Arbitrary<infer T> ? T : never;
 
+const signedHeaderNames = (i: Input) =>
+  new Set(["content-type", "content-length", "if-none-match", ...Object.keys(i.metadata).map((k) => `x-amz-meta-${k}`), ...(i.checksumSha256 ? ["x-amz-checksum-sha256"] : [])]);
+
 /** The SDK's own path: the S3 client, its middleware stack and getSignedUrl. */
 async function sdkUrl(i: Input) {
   const client = s3Client({ region: i.target.region, credentials: i.credentials, ...(i.target.endpoint ? { endpoint: i.target.endpoint } : {}) });
@@ -46,7 +49,7 @@ async function sdkUrl(i: Input) {
     Bucket: i.target.bucket, Key: i.key, ContentType: i.contentType, ContentLength: i.contentLength,
     Metadata: i.metadata, IfNoneMatch: "*", ...(i.checksumSha256 ? { ChecksumSHA256: i.checksumSha256 } : {}),
   });
-  const names = new Set(["content-type", "content-length", "if-none-match", ...Object.keys(i.metadata).map((k) => `x-amz-meta-${k}`), ...(i.checksumSha256 ? ["x-amz-checksum-sha256"] : [])]);
+  const names = signedHeaderNames(i);
   return getSignedUrl(client, command, { expiresIn: i.expiresInSeconds, signingDate: i.signedAt, signableHeaders: names, unhoistableHeaders: names });
 }
 
@@ -59,6 +62,8 @@ describe("PutPresigner", () => {
           ...(i.checksumSha256 ? { checksumSha256: i.checksumSha256 } : {}), expiresInSeconds: i.expiresInSeconds, signedAt: i.signedAt,
         });
         expect(fast.url).toBe(await sdkUrl(i));
+        // What the client must send: exactly the signed headers (host is the URL's).
+        expect(Object.keys(fast.headers).sort()).toEqual([...signedHeaderNames(i)].sort());
       }),
       { numRuns: 400 },
     );
