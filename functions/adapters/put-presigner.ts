@@ -14,9 +14,10 @@ export interface PutPresignerOptions {
  * Presigns PutObject with `aws4` (synchronous SigV4, signing keys cached per day): exactly
  * the URL `getSignedUrl(s3, new PutObjectCommand(…))` produces for the same inputs and clock
  * (a property test holds it to that, character for character), at a tenth of its cost and
- * without the S3 client, its middleware stack or its endpoint rules in the bundle. The
- * query carries what the SDK's carries (`X-Amz-Content-Sha256`, `x-id`), sorted as it sorts
- * it; nothing is added beyond the signed headers: no checksum parameters (aws-sdk-js-v3 #6810).
+ * without the S3 client, its middleware stack or its endpoint rules in the bundle. The query
+ * carries what the SDK's carries (`X-Amz-Content-Sha256`, `x-id`), and is written here, sorted
+ * by name as the SDK writes it, from the parameters aws4 signed. Nothing is added beyond the
+ * signed headers: no checksum parameters (aws-sdk-js-v3 #6810).
  */
 export class PutPresigner implements PutSigner {
   private readonly base: { host: string; origin: string; path: string };
@@ -36,7 +37,7 @@ export class PutPresigner implements PutSigner {
     const path = `${this.base.path}/${encodeKey(request.key)}`;
     const iso = request.signedAt.toISOString(); // 2026-11-21T10:00:00.000Z → 20261121T100000Z
     const date = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
-    const signed = aws4.sign(
+    const signer = new aws4.RequestSigner(
       {
         host: this.base.host,
         method: "PUT",
@@ -48,20 +49,22 @@ export class PutPresigner implements PutSigner {
       },
       resolveCredentials(this.options.credentials),
     );
-    // The SDK sorts its parameters by name; as no name here is a prefix of another,
-    // sorting the `name=value` pairs gives the same order.
-    const query = signed.path!.slice(signed.path!.indexOf("?") + 1).split("&").sort().join("&");
+    signer.prepareRequest(); // adds the X-Amz-* parameters to parsedPath.query
+    const params = signer.parsedPath!.query as Record<string, string>;
+    params["X-Amz-Signature"] = signer.signature();
+    const query = Object.keys(params)
+      .sort()
+      .map((name) => `${name}=${uriEscape(params[name]!)}`)
+      .join("&");
     return { url: `${this.base.origin}${path}?${query}`, headers };
   }
 }
 
-/** S3's greedy-label encoding of a key: every character but unreserved ones and `/` escaped, `!'()*` included. */
-function encodeKey(key: string): string {
-  if (/^[A-Za-z0-9._~/-]*$/.test(key)) return key;
-  return encodeURIComponent(key)
-    .replace(/%2F/g, "/")
-    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
+/** RFC 3986 encoding, as SigV4 wants it: everything but unreserved characters, `!'()*` included. */
+const uriEscape = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** S3's greedy-label encoding of a key: every segment escaped, the `/` between them kept. */
+const encodeKey = (key: string) => (/^[A-Za-z0-9._~/-]*$/.test(key) ? key : uriEscape(key).replace(/%2F/g, "/"));
 
 /** Where requests go: path-style on a custom endpoint, else AWS's virtual-hosted or path-style host. */
 function location({ bucket, region, endpoint }: PutPresignerOptions) {
