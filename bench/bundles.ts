@@ -1,7 +1,7 @@
 /**
- * Builds each Lambda entry with the stack's esbuild settings, plus the naive baseline
- * (S3Client + getSignedUrl + createPresignedPost), and times their import in fresh
- * `node` processes.
+ * Builds each Lambda entry as the stack does (esbuild settings, linked source map), plus the
+ * naive baseline (S3Client + getSignedUrl + createPresignedPost, minified the same way), and
+ * times their import in fresh `node` processes.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, statSync, writeFileSync } from "node:fs";
@@ -46,6 +46,8 @@ export async function buildBundles(): Promise<Record<string, string>> {
         mainFields: [...BUNDLE_SETTINGS.mainFields],
         banner: { js: BUNDLE_SETTINGS.banner },
         minify: BUNDLE_SETTINGS.minify,
+        sourcemap: "linked",
+        sourcesContent: false,
         logLevel: "error",
       });
     }
@@ -70,13 +72,22 @@ const LAMBDA_ENV = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
 
-/** Import time of a bundle in `runs` fresh node processes, in microseconds. */
-export function coldImport(file: string, runs: number): Summary {
+/** Import time of a bundle in one fresh node process, in microseconds. */
+function importOnce(file: string, nodeOptions = ""): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`;
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { env: LAMBDA_ENV, encoding: "utf8" });
-    samples.push(Number(out.trim()) * 1000);
+  const env = nodeOptions ? { ...LAMBDA_ENV, NODE_OPTIONS: nodeOptions } : LAMBDA_ENV;
+  return Number(execFileSync(process.execPath, ["--input-type=module", "-e", script], { env, encoding: "utf8" }).trim()) * 1000;
+}
+
+/**
+ * Import times of bundles in `runs` fresh node processes each, in microseconds. Runs take
+ * turns (a, b, c, a, b, c, …) so that a machine that speeds up or slows down meanwhile weighs
+ * on all of them alike. `nodeOptions` gives a bundle the NODE_OPTIONS it runs with.
+ */
+export function coldImports(bundles: Array<{ name: string; file: string; nodeOptions?: string }>, runs: number): Record<string, Summary> {
+  const samples: Record<string, number[]> = Object.fromEntries(bundles.map((b) => [b.name, []]));
+  for (let run = 0; run < runs; run++) {
+    for (const b of bundles) samples[b.name]!.push(importOnce(b.file, b.nodeOptions));
   }
-  return summarize(samples);
+  return Object.fromEntries(Object.entries(samples).map(([name, s]) => [name, summarize(s)]));
 }

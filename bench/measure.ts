@@ -25,3 +25,29 @@ export async function timeCalls(fn: () => unknown, { warmup = 500, iterations = 
   }
   return summarize(samples);
 }
+
+/**
+ * Times several functions side by side: `rounds` rounds, each running every function
+ * `iterations / rounds` times in turn, so that a machine that speeds up or slows down
+ * during the run weighs on all of them alike. Microseconds per call.
+ */
+export async function timeInterleaved(
+  fns: Record<string, () => unknown>,
+  { warmup = 500, iterations = 5000, rounds = 5 } = {},
+): Promise<Record<string, Summary>> {
+  const samples: Record<string, number[]> = {};
+  for (const [name, fn] of Object.entries(fns)) {
+    for (let i = 0; i < warmup; i++) await fn();
+    samples[name] = [];
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, fn] of Object.entries(fns)) {
+      for (let i = 0; i < Math.ceil(iterations / rounds); i++) {
+        const start = process.hrtime.bigint();
+        await fn();
+        samples[name]!.push(Number(process.hrtime.bigint() - start) / 1000);
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, s]) => [name, summarize(s)]));
+}

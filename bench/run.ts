@@ -27,13 +27,13 @@ import { makeSignPostHandler, makeSignPutHandler } from "../functions/handlers/s
 import type { HttpEvent } from "../functions/http.js";
 import { logger } from "../functions/log.js";
 import type { ObjectInfo, TicketWriter } from "../functions/ports.js";
-import { buildBundles, coldImport, ENTRIES, sizeOf } from "./bundles.js";
+import { buildBundles, coldImports, ENTRIES, sizeOf } from "./bundles.js";
 import { startEmbeddedDynamo } from "../local/embedded.js";
 import { encodeEventKey } from "../local/s3-events.js";
 import { EXAMPLE_CREDENTIALS as credentials } from "../test/support/fixtures.js";
 import { ensureTable } from "../local/resources.js";
 import { rawPresignPut } from "./floor.js";
-import { round, summarize, timeCalls, type Summary } from "./measure.js";
+import { round, timeCalls, timeInterleaved, type Summary } from "./measure.js";
 
 // The record handler logs every decision; a benchmark wants only its figures.
 logger.setLogLevel("ERROR");
@@ -93,17 +93,23 @@ async function signing() {
     getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: freshKey(), ContentType: "image/png", ContentLength: 12345, Metadata: metadata, IfNoneMatch: "*" }), {
       expiresIn: 300, signableHeaders: signable, unhoistableHeaders: signable,
     });
-  record("floor: raw SigV4 presign (node:crypto)", await timeCalls(() => rawPresignPut({ ...floorInput, path: `/${freshKey()}`, signedAt: new Date() }), { iterations: N(20000), warmup: 2000 }));
-  record("baseline: getSignedUrl(S3Client, PutObjectCommand)", await timeCalls(naive, { iterations: N(5000) }));
-  record("PutPresigner.presignPut", await timeCalls(() => fast.presignPut({ ...request, key: freshKey(), signedAt: new Date() }), { iterations: N(20000), warmup: 2000 }));
-
   const deps = { profiles: DEMO_PROFILES, tickets: memoryTickets(), clock: systemClock, ids: ulidIds };
   const put = makeSignPutHandler({ ...deps, signer: fast });
   const post = makeSignPostHandler({ ...deps, signer: new PostPresigner(s3, bucket) });
   const putEvent = event(putBody);
   const postEvent = event(postBody);
-  record("sign-put handler, in-memory ports", await timeCalls(() => put(putEvent), { iterations: N(20000), warmup: 2000 }));
-  record("sign-post handler, in-memory ports", await timeCalls(() => post(postEvent), { iterations: N(10000), warmup: 1000 }));
+  // Side by side, in rounds, so that the ratios compare like with like on a noisy machine.
+  const summaries = await timeInterleaved(
+    {
+      "floor: raw SigV4 presign (node:crypto)": () => rawPresignPut({ ...floorInput, path: `/${freshKey()}`, signedAt: new Date() }),
+      "baseline: getSignedUrl(S3Client, PutObjectCommand)": naive,
+      "PutPresigner.presignPut (aws4)": () => fast.presignPut({ ...request, key: freshKey(), signedAt: new Date() }),
+      "sign-put handler, in-memory ports": () => put(putEvent),
+      "sign-post handler, in-memory ports": () => post(postEvent),
+    },
+    { iterations: N(10000), warmup: 2000 },
+  );
+  for (const [name, summary] of Object.entries(summaries)) record(name, summary);
 }
 
 async function withDynalite<T>(fn: (endpoint: string) => Promise<T>): Promise<T> {
@@ -153,14 +159,20 @@ async function againstDynalite() {
   });
 }
 
-async function coldImports() {
+async function coldStarts() {
   log("bundles and cold imports…");
   const files = await buildBundles();
-  const runs = quick ? 3 : 15;
-  for (const name of ["naive", ...ENTRIES]) {
-    const summary = coldImport(files[name]!, runs);
-    const bytes = sizeOf(files[name]!);
-    const label = name === "naive" ? "baseline bundle (S3Client + getSignedUrl + createPresignedPost)" : `${name} bundle`;
+  const bundles: Array<{ name: string; file: string; nodeOptions?: string }> = ["naive", ...ENTRIES].map((name) => ({ name, file: files[name]! }));
+  // What the stack no longer sets: Node applying the shipped source map at start.
+  bundles.push({ name: "sign-put+source-maps", file: files["sign-put"]!, nodeOptions: "--enable-source-maps" });
+  const summaries = coldImports(bundles, quick ? 3 : 21);
+  for (const { name, file } of bundles) {
+    const summary = summaries[name]!;
+    const bytes = sizeOf(file);
+    const label =
+      name === "naive" ? "baseline bundle (S3Client + getSignedUrl + createPresignedPost)"
+      : name === "sign-put+source-maps" ? "sign-put bundle, NODE_OPTIONS=--enable-source-maps"
+      : `${name} bundle`;
     rows.push({ name: `cold import: ${label}`, unit: "µs", ...summary, value: bytes });
     figures[`cold import ${name}`] = { ...summary, bytes };
     log(`  ${name}: ${bytes} bytes, import median ${round(summary.median / 1000, 1)} ms`);
@@ -223,16 +235,17 @@ function ratios() {
   return {
     "sign-put handler / SigV4 floor (target ≤ 5)": round(put / floor),
     "sign-put handler / naive SDK (target ≤ 0.15)": round(put / naive),
-    "PutPresigner / naive SDK": round(median("PutPresigner.presignPut") / naive),
+    "PutPresigner / naive SDK": round(median("PutPresigner.presignPut (aws4)") / naive),
     "sign-post handler / naive SDK": round(median("sign-post handler, in-memory ports") / naive),
     "sign-put cold import / naive bundle (target ≤ 0.4)": round(putImport / naiveImport),
     "sign-post cold import / naive bundle": round((figures["cold import sign-post"] as Summary).median / naiveImport),
+    "sign-put cold import with --enable-source-maps / without": round((figures["cold import sign-put+source-maps"] as Summary).median / putImport),
   };
 }
 
 await signing();
 await againstDynalite();
-await coldImports();
+await coldStarts();
 await load();
 const r = ratios();
 

@@ -40,4 +40,3 @@ export const Metadata = z.record(z.string(), MetadataValue);
 
 export const UploadMethod = z.enum(["put", "post", "multipart"]);
 
-export const IsoDate = z.iso.datetime();

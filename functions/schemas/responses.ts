@@ -4,7 +4,8 @@
  * handlers' answers to them.
  */
 import * as z from "zod/mini";
-import { IsoDate, UploadMethod } from "./base.js";
+import { UploadMethod } from "./base.js";
+import { IsoDate } from "./tickets.js";
 
 /** What both sign routes answer; each adds what the client must send. */
 const Issued = z.object({ uploadId: z.string(), key: z.string(), url: z.url(), expiresAt: IsoDate });

@@ -1,6 +1,8 @@
 /** Tickets as stored, as clients see them, and the listing route. */
 import * as z from "zod/mini";
-import { IsoDate } from "./base.js";
+
+/** An ISO 8601 timestamp, as every ticket time is. */
+export const IsoDate = z.iso.datetime();
 
 export const TicketStatus = z.enum(["pending", "completed", "rejected"]);
 
