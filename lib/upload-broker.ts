@@ -55,7 +55,7 @@ export interface UploadBrokerProps {
   readonly logRetention?: RetentionDays;
   /** API stage throttling. @default { rateLimit: 50, burstLimit: 100 } */
   readonly throttle?: ThrottleSettings;
-  /** Powertools log level of every function. @default "INFO" */
+  /** Log level of every function (Lambda's application log level and Powertools'). @default "INFO" */
   readonly logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
   /** Every alarm notifies this topic. @default - alarms without actions */
   readonly alarmTopic?: ITopic;
