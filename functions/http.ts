@@ -53,7 +53,7 @@ export function errorResponse(error: unknown): HttpResult {
  */
 export function logUnexpected(error: unknown): void {
   if (error instanceof AppError) return;
-  console.error("unhandled error", error);
+  console.error(error);
 }
 
 /** The caller, from the claims the JWT authorizer verified; none → 401. */
@@ -68,8 +68,11 @@ export function parseBody<S extends z.$ZodType>(event: HttpEvent, schema: S): z.
   if (raw.length > (event.isBase64Encoded ? (MAX_BODY_BYTES * 4) / 3 + 4 : MAX_BODY_BYTES)) {
     throw new BodyTooLargeError(MAX_BODY_BYTES);
   }
-  const text = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
-  if (text.length > MAX_BODY_BYTES / 3 && Buffer.byteLength(text) > MAX_BODY_BYTES) throw new BodyTooLargeError(MAX_BODY_BYTES);
+  const text = event.isBase64Encoded ? decodeBase64(raw) : raw;
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so a short plain body needs no count.
+  if (!event.isBase64Encoded && raw.length > MAX_BODY_BYTES / 3 && Buffer.byteLength(raw) > MAX_BODY_BYTES) {
+    throw new BodyTooLargeError(MAX_BODY_BYTES);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -80,6 +83,13 @@ export function parseBody<S extends z.$ZodType>(event: HttpEvent, schema: S): z.
   const result = safeParse(schema, value);
   if (!result.success) throw new ValidationError(result.error.issues.flatMap(toDetails));
   return result.data;
+}
+
+/** A base64 body as text, refused by its decoded size (not the size of its re-encoded text). */
+function decodeBase64(raw: string): string {
+  const bytes = Buffer.from(raw, "base64");
+  if (bytes.length > MAX_BODY_BYTES) throw new BodyTooLargeError(MAX_BODY_BYTES);
+  return bytes.toString("utf8");
 }
 
 /** Validates the query string: schema violations → 422. */

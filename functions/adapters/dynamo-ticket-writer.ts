@@ -43,10 +43,11 @@ export class DynamoTicketWriter implements TicketWriter {
       Item: marshall(ticket, { removeUndefinedValues: true }),
       ConditionExpression: "attribute_not_exists(uploadId)",
     });
+    const credentials = resolveCredentials(this.options.credentials); // none: fail now, not after retries
     for (let attempt = 1; ; attempt++) {
       let outcome: { status: number; type: string; message: string };
       try {
-        outcome = await this.send("PutItem", body);
+        outcome = await this.send("PutItem", body, credentials);
       } catch (error) {
         if (attempt < ATTEMPTS) {
           await backoff(attempt);
@@ -69,7 +70,7 @@ export class DynamoTicketWriter implements TicketWriter {
     }
   }
 
-  private async send(operation: string, body: string) {
+  private async send(operation: string, body: string, credentials: Credentials) {
     const signed = aws4.sign(
       {
         host: this.url.host,
@@ -80,7 +81,7 @@ export class DynamoTicketWriter implements TicketWriter {
         headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": `DynamoDB_20120810.${operation}` },
         body,
       },
-      resolveCredentials(this.options.credentials),
+      credentials,
     );
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const request = (this.url.protocol === "https:" ? httpsRequest : httpRequest)(

@@ -1,4 +1,5 @@
 import aws4 from "aws4";
+import { ConfigError } from "../errors.js";
 import type { PresignedPut, PutSigner, PutSigningRequest } from "../ports.js";
 import { awsDomain, resolveCredentials, type Credentials } from "./aws.js";
 
@@ -63,14 +64,24 @@ export class PutPresigner implements PutSigner {
 /** RFC 3986 encoding, as SigV4 wants it: everything but unreserved characters, `!'()*` included. */
 const uriEscape = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-/** S3's greedy-label encoding of a key: every segment escaped, the `/` between them kept. */
-const encodeKey = (key: string) => (/^[A-Za-z0-9._~/-]*$/.test(key) ? key : uriEscape(key).replace(/%2F/g, "/"));
+const UNRESERVED_PATH = /^[A-Za-z0-9._~/-]*$/;
 
-/** Where requests go: path-style on a custom endpoint, else AWS's virtual-hosted or path-style host. */
+/** S3's greedy-label encoding of a key: every segment escaped, the `/` between them kept. */
+const encodeKey = (key: string) => (UNRESERVED_PATH.test(key) ? key : uriEscape(key).replace(/%2F/g, "/"));
+
+/**
+ * Where requests go: path-style on a custom endpoint, else AWS's virtual-hosted or path-style
+ * host. An endpoint path or bucket with characters to escape is refused: aws4 would sign such a
+ * path decoded and re-encoded, not as sent.
+ */
 function location({ bucket, region, endpoint }: PutPresignerOptions) {
   if (endpoint) {
     const url = new URL(endpoint);
-    return { host: url.host, origin: url.origin, path: `${url.pathname.replace(/\/$/, "")}/${bucket}` };
+    const path = `${url.pathname.replace(/\/$/, "")}/${bucket}`;
+    if (!UNRESERVED_PATH.test(path)) {
+      throw new ConfigError(`The S3 endpoint path and bucket (${path}) may only hold letters, digits, '-', '.', '_', '~' and '/'.`);
+    }
+    return { host: url.host, origin: url.origin, path };
   }
   const suffix = awsDomain(region);
   // Buckets with dots or other non-DNS names cannot be virtual hosts under TLS.

@@ -36,7 +36,7 @@ export async function signPut(deps: SignDeps<PutSigner>, principal: Principal, i
     signedAt: start.now,
   });
   const { filename, contentType, size: declaredSize } = input;
-  await deps.tickets.create(Object.assign(start.ticket, { key, method: "PUT" as const, filename, contentType, declaredSize }));
+  await deps.tickets.create(Object.assign(start.ticket, { key, method: "PUT", filename, contentType, declaredSize } satisfies Partial<Ticket>));
   return { uploadId: start.uploadId, key, method: "PUT", url: signed.url, headers: signed.headers, expiresAt: start.expiresAt };
 }
 
@@ -64,15 +64,8 @@ export async function signPost(deps: SignDeps<PostSigner>, principal: Principal,
   for (const [name, value] of Object.entries(start.metadata)) fields[`x-amz-meta-${name}`] = value;
 
   const signed = await deps.signer.presignPost({ key, fields, conditions, expiresInSeconds: profile.expiresInSeconds });
-  await deps.tickets.create(
-    Object.assign(start.ticket, {
-      key,
-      method: "POST" as const,
-      ...(input.filename === undefined ? {} : { filename: input.filename }),
-      contentType,
-      maxBytes,
-    }),
-  );
+  const named = input.filename === undefined ? {} : { filename: input.filename };
+  await deps.tickets.create(Object.assign(start.ticket, { key, method: "POST", contentType, maxBytes } satisfies Partial<Ticket>, named));
   return {
     uploadId: start.uploadId,
     key,

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { makeHealthHandler, makeProfilesHandler } from "../../functions/handlers/public.js";
 import { makeSignPostHandler, makeSignPutHandler } from "../../functions/handlers/sign.js";
 import { parseProfiles } from "../../functions/domain/profiles.js";
@@ -7,6 +7,8 @@ import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
 import * as z from "zod/mini";
 import { ProfilesResponse, PublicProfile, SignPostResponse, SignPutResponse } from "../../functions/schemas.js";
 import { bodyOf, httpEvent, memoryDeps, failingStore } from "../support/fixtures.js";
+
+afterEach(() => vi.restoreAllMocks());
 
 const put = { profile: "avatar", filename: "me.png", contentType: "image/png", size: 12345, metadata: { caption: "hi" } };
 const { deps } = memoryDeps();
@@ -59,6 +61,8 @@ describe("sign handlers over the captured API Gateway event", () => {
     ["a body of 16385 bytes", httpEvent({ raw: `{"x":"${"a".repeat(16385 - 8)}"}` }), 413, "body_too_large"],
     ["a base64 body decoding to 16385 bytes", httpEvent({ raw: `{"x":"${"a".repeat(16385 - 8)}"}`, base64: true }), 413, "body_too_large"],
     ["a body of exactly 16384 bytes (then refused by the schema)", httpEvent({ raw: `{"x":"${"a".repeat(16384 - 8)}"}` }), 422, "validation_failed"],
+    ["a body of 8200 characters but 16408 bytes", httpEvent({ raw: `{"x":"${"é".repeat(8200)}"}` }), 413, "body_too_large"],
+    ["a base64 body of 6000 bytes that are not UTF-8", { ...httpEvent(), body: Buffer.alloc(6000, 0xff).toString("base64"), isBase64Encoded: true }, 400, "invalid_json"],
     ["a too-large file", httpEvent({ body: { ...put, size: 6e6 } }), 413, "file_too_large"],
     ["a forbidden type", httpEvent({ body: { ...put, contentType: "text/html" } }), 415, "unsupported_media_type"],
     ["an unknown profile", httpEvent({ body: { ...put, profile: "x" } }), 422, "validation_failed"],
@@ -85,8 +89,7 @@ describe("sign handlers over the captured API Gateway event", () => {
     const failing = makeSignPutHandler(memoryDeps({ tickets: failingStore("secret table arn:aws:dynamodb:xyz") }).deps);
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const error = expectContractError(await failing(httpEvent()), 500, "internal");
-    expect(logged).toHaveBeenCalledWith("unhandled error", expect.objectContaining({ message: expect.stringContaining("secret table") }));
-    logged.mockRestore();
+    expect(logged).toHaveBeenCalledExactlyOnceWith(expect.objectContaining({ message: expect.stringContaining("secret table") }));
     expect(JSON.stringify(error)).not.toMatch(/secret|arn|stack/i);
     expect(error).not.toHaveProperty("details");
   });

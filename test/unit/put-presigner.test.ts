@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { s3Client } from "../../functions/adapters/clients.js";
 import { PutPresigner, type PutPresignerOptions } from "../../functions/adapters/put-presigner.js";
+import { ConfigError } from "../../functions/errors.js";
 import { EXAMPLE_CREDENTIALS } from "../support/fixtures.js";
 
 const credentials = [
@@ -19,6 +20,7 @@ const targets: Array<Omit<PutPresignerOptions, "credentials">> = [
   { bucket: "uploads", region: "us-gov-west-1" },
   { bucket: "uploads", region: "us-east-1", endpoint: "http://127.0.0.1:7480" },
   { bucket: "Uploads_Local", region: "us-east-1", endpoint: "https://minio.example.com:9000" },
+  { bucket: "uploads", region: "eu-west-1", endpoint: "http://127.0.0.1:7480/gateway/s3.v1_~x/" },
 ];
 
 const printable = fc.stringMatching(/^[\x21-\x7e](?:[\x20-\x7e]{0,30}[\x21-\x7e])?$/);
@@ -54,6 +56,12 @@ async function sdkUrl(i: Input) {
 }
 
 describe("PutPresigner", () => {
+  it("refuses an endpoint path it would sign otherwise than it is sent", () => {
+    for (const endpoint of ["http://127.0.0.1:7480/s3+gw/", "http://127.0.0.1:7480/s%7Egw", "http://127.0.0.1:7480/a b"]) {
+      expect(() => new PutPresigner({ bucket: "uploads", region: "us-east-1", endpoint }), endpoint).toThrow(ConfigError);
+    }
+  });
+
   it("produces exactly the URL the SDK's getSignedUrl produces, for any key, metadata, target and clock", async () => {
     await fc.assert(
       fc.asyncProperty(input, async (i) => {
