@@ -61,10 +61,12 @@ export class PutPresigner implements PutSigner {
   }
 }
 
-/** RFC 3986 encoding, as SigV4 wants it: everything but unreserved characters, `!'()*` included. */
-const uriEscape = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
+const UNRESERVED = /^[A-Za-z0-9._~-]*$/;
 const UNRESERVED_PATH = /^[A-Za-z0-9._~/-]*$/;
+
+/** RFC 3986 encoding, as SigV4 wants it: everything but unreserved characters, `!'()*` included. */
+const uriEscape = (s: string) =>
+  UNRESERVED.test(s) ? s : encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** S3's greedy-label encoding of a key: every segment escaped, the `/` between them kept. */
 const encodeKey = (key: string) => (UNRESERVED_PATH.test(key) ? key : uriEscape(key).replace(/%2F/g, "/"));
