@@ -22,9 +22,9 @@ const RETRYABLE = /^(?:ThrottlingException|ProvisionedThroughputExceededExceptio
 /**
  * Writes new tickets with one conditional `PutItem`, signed by `aws4` (a test holds its
  * signature to the SDK's SignatureV4 on the wire) and marshalled by `@aws-sdk/util-dynamodb`,
- * over a keep-alive agent. The sign functions make
- * this single call, and the full DynamoDB client would cost them more cold-start time
- * (~40 ms) than everything else they load; reads and updates use the SDK's client.
+ * over a keep-alive agent. The sign functions make this single call, and the full DynamoDB
+ * client would cost them more cold-start time (~40 ms) than everything else they load; reads
+ * and updates use the SDK's client.
  * Throttling, 5xx and network errors are retried (3 attempts); an existing id is refused.
  * Credentials come from the Lambda environment unless given.
  */
