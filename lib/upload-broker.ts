@@ -55,7 +55,7 @@ export interface UploadBrokerProps {
   readonly logRetention?: RetentionDays;
   /** API stage throttling. @default { rateLimit: 50, burstLimit: 100 } */
   readonly throttle?: ThrottleSettings;
-  /** Log level of every function (Lambda's application log level and Powertools'). @default "INFO" */
+  /** Log level of every function (Lambda's application log level, which Powertools follows too). @default "INFO" */
   readonly logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
   /** Every alarm notifies this topic. @default - alarms without actions */
   readonly alarmTopic?: ITopic;
@@ -113,7 +113,6 @@ export class UploadBroker extends Construct {
       TABLE_NAME: this.table.tableName,
       PROFILES: profilesJson,
       POWERTOOLS_SERVICE_NAME: "upload-broker",
-      POWERTOOLS_LOG_LEVEL: props.logLevel ?? "INFO",
     };
     const fn = (entry: FunctionEntry, description: string, timeout = Duration.seconds(10)) =>
       new UploadFunction(this, toPascal(entry), { entry, description, environment, timeout, removalPolicy, logRetention, alarmTopic, logLevel: props.logLevel });

@@ -59,7 +59,7 @@ export interface UploadFunctionProps {
  *
  * The source map ships beside the bundle but Node is not told to apply it: with
  * `NODE_OPTIONS=--enable-source-maps` every cold start parses it first (`npm run bench`
- * measures the cost, ~25% of sign-put's import). Set that variable on a function to read
+ * measures the cost, ~20% of sign-put's import). Set that variable on a function to read
  * its stack traces mapped, or map them offline with the shipped `index.mjs.map`.
  */
 export class UploadFunction extends Construct {
@@ -102,7 +102,7 @@ export class UploadFunction extends Construct {
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel[props.logLevel ?? "INFO"],
       ...(props.description ? { description: props.description } : {}),
-      environment: { ...props.environment },
+      environment: props.environment,
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,

@@ -67,7 +67,9 @@ describe("sign handlers over the captured API Gateway event", () => {
     ["a forbidden type", httpEvent({ body: { ...put, contentType: "text/html" } }), 415, "unsupported_media_type"],
     ["an unknown profile", httpEvent({ body: { ...put, profile: "x" } }), 422, "validation_failed"],
   ])("maps %s to %i %s", async (_name, event, status, code) => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     expectContractError(await signPut(event), status, code);
+    expect(logged).not.toHaveBeenCalled(); // a client's mistake is answered, not logged as ours
   });
 
   it("answers 403 when the user's groups may not use the profile", async () => {
