@@ -6,9 +6,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { safeParse } from "zod/mini";
 import type * as z from "zod/v4/core";
+import { decodeJwt } from "jose";
 import { principalFromClaims, type Principal } from "./domain/principal.js";
 import { MAX_BODY_BYTES } from "./domain/limits.js";
-import { AppError, BodyTooLargeError, InvalidJsonError, ValidationError, type ErrorDetail } from "./errors.js";
+import { AppError, BodyTooLargeError, InvalidJsonError, UnauthorizedError, ValidationError, type ErrorDetail } from "./errors.js";
 
 /** An HTTP API (payload 2.0) event, with or without the JWT authorizer's context. */
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -56,22 +57,74 @@ export function logUnexpected(error: unknown): void {
   console.error(error);
 }
 
-/** The caller, from the claims the JWT authorizer verified; none → 401. */
+/**
+ * Claims the authorizer passed that the decoded token must carry too, value for value. `exp`
+ * is always among them: API Gateway refuses tokens without it.
+ */
+const BOUND_CLAIMS = ["sub", "iss", "exp", "iat", "jti"] as const;
+
+/**
+ * The caller, from the token itself. The JWT authorizer has verified the `Authorization`
+ * header's token (signature, issuer, audience, times) before the function runs, but hands its
+ * claims over as strings with arrays flattened (`["Former staff"]` arrives as `[Former staff]`),
+ * so groups cannot be read from them safely. The payload is decoded from the same header and
+ * must agree with every bound claim the authorizer verified; no authorizer context, no token or
+ * any disagreement → 401.
+ */
 export function principalFrom(event: HttpEvent): Principal {
   const context = event?.requestContext as { authorizer?: { jwt?: { claims?: unknown } } } | undefined;
-  return principalFromClaims(context?.authorizer?.jwt?.claims);
+  const verified = context?.authorizer?.jwt?.claims;
+  const token = BEARER.exec(event?.headers?.authorization?.trim() ?? "")?.[1];
+  if (typeof verified !== "object" || verified === null || !("exp" in verified) || !token) throw new UnauthorizedError();
+  let payload: Record<string, unknown>;
+  try {
+    payload = decodeJwt(token);
+  } catch {
+    throw new UnauthorizedError();
+  }
+  for (const name of BOUND_CLAIMS) {
+    const expected = (verified as Record<string, unknown>)[name];
+    if (expected !== undefined && String(expected) !== claimText(payload[name])) throw new UnauthorizedError();
+  }
+  return principalFromClaims(payload);
 }
 
-/** Parses and validates a JSON body: too big → 413, not a JSON object → 400, schema → 422. */
-export function parseBody<S extends z.$ZodType>(event: HttpEvent, schema: S): z.output<S> {
+/** API Gateway takes the token with or without the `Bearer` scheme. */
+const BEARER = /^(?:Bearer\s+)?([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
+
+/** A claim as API Gateway writes it into the authorizer context. */
+const claimText = (value: unknown) => (typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined);
+
+/**
+ * Parses and validates a JSON body: more than `limit` bytes as received → 413, not UTF-8 or
+ * not a JSON object → 400, schema → 422.
+ */
+export function parseBody<S extends z.$ZodType>(event: HttpEvent, schema: S, limit = MAX_BODY_BYTES): z.output<S> {
+  const result = safeParse(schema, parseJsonObject(event, limit));
+  if (!result.success) throw new ValidationError(result.error.issues.flatMap(toDetails));
+  return result.data;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** zod's records and objects skip this key silently, so a body holding it is refused outright. */
+const PROTO = "__proto__";
+
+/** The body as a JSON object; sizes count the bytes received (a base64 body's decoded bytes). */
+export function parseJsonObject(event: HttpEvent, limit = MAX_BODY_BYTES): Record<string, unknown> {
   const raw = typeof event?.body === "string" ? event.body : "";
-  if (raw.length > (event.isBase64Encoded ? (MAX_BODY_BYTES * 4) / 3 + 4 : MAX_BODY_BYTES)) {
-    throw new BodyTooLargeError(MAX_BODY_BYTES);
-  }
-  const text = event.isBase64Encoded ? decodeBase64(raw) : raw;
-  // A UTF-16 unit is at most 3 UTF-8 bytes, so a short plain body needs no count.
-  if (!event.isBase64Encoded && raw.length > MAX_BODY_BYTES / 3 && Buffer.byteLength(raw) > MAX_BODY_BYTES) {
-    throw new BodyTooLargeError(MAX_BODY_BYTES);
+  let text = raw;
+  if (event.isBase64Encoded) {
+    if (raw.length > (limit * 4) / 3 + 4) throw new BodyTooLargeError(limit);
+    const bytes = Buffer.from(raw, "base64");
+    if (bytes.length > limit) throw new BodyTooLargeError(limit);
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      throw new InvalidJsonError("The request body must be UTF-8 encoded JSON.");
+    }
+  } else if (raw.length > limit || (raw.length > limit / 3 && Buffer.byteLength(raw) > limit)) {
+    // A UTF-16 unit is at most 3 UTF-8 bytes, so a short plain body needs no count.
+    throw new BodyTooLargeError(limit);
   }
   let value: unknown;
   try {
@@ -80,16 +133,20 @@ export function parseBody<S extends z.$ZodType>(event: HttpEvent, schema: S): z.
     throw new InvalidJsonError();
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidJsonError();
-  const result = safeParse(schema, value);
-  if (!result.success) throw new ValidationError(result.error.issues.flatMap(toDetails));
-  return result.data;
+  // An escape can spell the key too (`\u005f_proto__`), so any escape means a look.
+  if (text.includes(PROTO) || text.includes("\\u")) {
+    const found = protoPaths(value, "");
+    if (found.length > 0) throw new ValidationError(found.map((path) => ({ path, message: "unknown field" })));
+  }
+  return value as Record<string, unknown>;
 }
 
-/** A base64 body as text, refused by its decoded size (not the size of its re-encoded text). */
-function decodeBase64(raw: string): string {
-  const bytes = Buffer.from(raw, "base64");
-  if (bytes.length > MAX_BODY_BYTES) throw new BodyTooLargeError(MAX_BODY_BYTES);
-  return bytes.toString("utf8");
+function protoPaths(value: unknown, path: string): string[] {
+  if (typeof value !== "object" || value === null) return [];
+  const here = path ? `${path}.` : "";
+  return Object.keys(value).flatMap((key) =>
+    key === PROTO ? [`${here}${key}`] : protoPaths((value as Record<string, unknown>)[key], `${here}${key}`),
+  );
 }
 
 /** Validates the query string: schema violations → 422. */

@@ -107,8 +107,11 @@ export interface ObjectInfo {
 export interface ObjectStore {
   /** The object's current state, or `undefined` if there is none. */
   head(key: string): Promise<ObjectInfo | undefined>;
-  /** Deletes the object; deleting a missing object is not an error. */
-  delete(key: string): Promise<void>;
+  /**
+   * Deletes the object, only if its ETag is still `etag` when one is given. True when the
+   * object is gone (a missing object is not an error); false when another object replaced it.
+   */
+  delete(key: string, etag?: string): Promise<boolean>;
 }
 
 export interface Clock {

@@ -4,7 +4,6 @@
  * Lambda bundle builds only the schemas it uses (building them is part of the cold start).
  */
 export * from "./schemas/base.js";
-export * from "./schemas/claims.js";
 export * from "./schemas/events.js";
 export * from "./schemas/profiles.js";
 export * from "./schemas/responses.js";

@@ -12,12 +12,12 @@ import { S3ObjectStore } from "../functions/adapters/s3-object-store.js";
 import { s3Signer } from "../functions/adapters/s3-signer.js";
 import { systemClock, ulidIds } from "../functions/deps.js";
 import { MAX_BODY_BYTES } from "../functions/domain/limits.js";
-import { BodyTooLargeError, ForbiddenError, InvalidJsonError, NotFoundError, UnauthorizedError } from "../functions/errors.js";
+import { AppError, BodyTooLargeError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../functions/errors.js";
 import { makeHealthHandler, makeProfilesHandler } from "../functions/handlers/public.js";
-import { makeRecordHandler } from "../functions/handlers/record.js";
+import { makeRecordHandler, readS3Event } from "../functions/handlers/record.js";
 import { makeSignPostHandler, makeSignPutHandler } from "../functions/handlers/sign.js";
 import { makeGetUploadHandler, makeListUploadsHandler } from "../functions/handlers/uploads.js";
-import { errorResponse, httpHandler, logUnexpected, ok, parseBody, type HttpHandler, type HttpResult } from "../functions/http.js";
+import { errorResponse, httpHandler, logUnexpected, ok, parseBody, parseJsonObject, type HttpHandler, type HttpResult } from "../functions/http.js";
 import { logger } from "../functions/log.js";
 import { createLocalAuth, DevTokenRequest } from "./auth.js";
 import type { LocalConfig } from "./config.js";
@@ -60,6 +60,12 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
         logUnexpected(error);
         send(res, errorResponse(error), undefined);
       });
+  });
+  // What Node's parser cannot read (a bad header line, say) gets the contract's shape too.
+  http.on("clientError", (_error, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const { body } = errorResponse(new AppError(400, "bad_request", "The request is not valid HTTP."));
+    socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body!)}\r\nconnection: close\r\n\r\n${body}`);
   });
   await new Promise<void>((resolve) => http.listen(config.port, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -109,13 +115,12 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
     {
       method: "POST", path: "/dev/s3-events", auth: false,
       handler: httpHandler(async (event) => {
-        let body: unknown;
-        try {
-          body = JSON.parse(event.isBase64Encoded ? Buffer.from(event.body ?? "", "base64").toString("utf8") : event.body ?? "");
-        } catch {
-          throw new InvalidJsonError("The body must be an S3 event notification (JSON).");
+        const body = toAwsS3Event(parseJsonObject(event, MAX_REQUEST_BYTES));
+        const { problems } = readS3Event(body);
+        if (!Array.isArray((body as { Records?: unknown }).Records) || problems.length > 0) {
+          throw new ValidationError(problems.length ? problems : [{ path: "Records", message: "is required" }], "The body must be an S3 event notification.");
         }
-        return ok(await record(toAwsS3Event(body)));
+        return ok(await record(body));
       }),
     },
     { method: "GET", path: "/.well-known/jwks.json", auth: false, handler: async () => ok(await auth.jwks()) },
@@ -138,7 +143,7 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
       return send(res, errorResponse(new ForbiddenError("Local mode only answers its own pages on 127.0.0.1 or localhost.")), undefined);
     }
     const origin = req.headers.origin;
-    const path = new URL(req.url ?? "/", url).pathname;
+    const path = requestPath(req.url);
     if (req.method === "OPTIONS") return send(res, { statusCode: 204 }, origin, true);
     const body = await readBody(req);
     const match = matchRoute(table, req.method ?? "GET", path);
@@ -160,6 +165,16 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
       for (const server of embedded) await server.close();
     },
   };
+}
+
+/** The path of an origin-form request target (`/x?y`); anything else matches no route. */
+function requestPath(target: string | undefined): string {
+  if (!target?.startsWith("/") || target.startsWith("//")) return "";
+  try {
+    return new URL(target, "http://localhost").pathname;
+  } catch {
+    return "";
+  }
 }
 
 /** The route for a request and its decoded path parameters; none (→ 404) for a malformed escape. */

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, HeadObjectCommand, NotFound, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { ObjectInfo, ObjectStore } from "../ports.js";
 
 /** The record handler's view of the bucket: HeadObject and DeleteObject, nothing else. */
@@ -19,14 +19,24 @@ export class S3ObjectStore implements ObjectStore {
         metadata: head.Metadata ?? {},
       };
     } catch (error) {
-      if (error instanceof NotFound || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
-        return undefined;
-      }
+      if (status(error) === 404) return undefined;
       throw error;
     }
   }
 
-  async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  async delete(key: string, etag?: string): Promise<boolean> {
+    try {
+      // AWS honours If-Match on DeleteObject; some S3-compatible servers (Ceph RGW) ignore it,
+      // which is why the record step looks at the object again right before deleting.
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, ...ifMatch(etag) }));
+      return true;
+    } catch (error) {
+      if (status(error) === 412) return false;
+      if (status(error) === 404) return true;
+      throw error;
+    }
   }
 }
+
+const ifMatch = (etag: string | undefined) => (etag === undefined ? {} : { IfMatch: `"${etag}"` });
+const status = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

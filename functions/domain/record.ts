@@ -12,6 +12,7 @@ import { contentTypeAllowed } from "./profiles.js";
 
 export type Outcome =
   | "completed"
+  | "failed"
   | "rejected"
   | "deleted_orphan"
   | "deleted_second_object"
@@ -36,9 +37,35 @@ type Decision =
   /** Nothing to do. */
   | { kind: "none"; outcome: Outcome; reason?: string };
 
+/** What an S3 notification says about the object it reports (both optional: a sweep has neither). */
+export interface ObjectEvent {
+  /** e.g. `ObjectCreated:Put` (an `s3:` prefix is ignored). */
+  eventName?: string;
+  /** The ETag of the object the event reports. */
+  etag?: string;
+}
+
+/** How each kind of ticket creates its object; anything else (a Copy, say) is not its upload. */
+const CREATED_BY: Record<Ticket["method"], string> = { PUT: "Put", POST: "Post" };
+
+/**
+ * A name S3 filled in for `${filename}` that tools could read as a path: separators, dot
+ * segments, control or bidi characters. Keys the broker names itself never hold these.
+ */
+const UNSAFE_NAME = /[\/\\\p{Cc}\p{Cf}]|^\.\.?$/u;
+
 /** Why an object does not match its ticket; empty when it does. */
-function objectProblems(ticket: Ticket, object: ObjectInfo): string[] {
+function objectProblems(ticket: Ticket, key: string, object: ObjectInfo, event: ObjectEvent): string[] {
   const problems: string[] = [];
+  const kind = event.eventName?.replace(/^s3:/, "").replace(/^ObjectCreated:/, "");
+  // An event about an older object at this key says nothing about how the current one came.
+  if (kind !== undefined && (event.etag === undefined || event.etag === object.etag) && kind !== CREATED_BY[ticket.method]) {
+    problems.push(`the object was created by ${kind}, not by the ticket's ${ticket.method} upload`);
+  }
+  const name = key.slice(key.indexOf(`/${ticket.uploadId}/`) + ticket.uploadId.length + 2);
+  if (ticket.method === "POST" && ticket.filename === undefined && UNSAFE_NAME.test(name)) {
+    problems.push(`the file name '${JSON.stringify(name).slice(1, -1)}' holds path separators, dot segments or control characters`);
+  }
   if (object.size < ticket.minBytes || object.size > ticket.maxBytes) {
     problems.push(`size ${object.size} is outside the allowed ${ticket.minBytes}-${ticket.maxBytes} bytes`);
   }
@@ -66,7 +93,7 @@ function keyAllowed(ticket: Ticket, key: string): boolean {
 }
 
 /** What to do about the object now at `key`, given its ticket (pure). */
-function decide(ticket: Ticket | undefined, key: string, object: ObjectInfo | undefined, now: Date): Decision {
+function decide(ticket: Ticket | undefined, key: string, object: ObjectInfo | undefined, event: ObjectEvent, now: Date): Decision {
   if (!object) return { kind: "none", outcome: "gone", reason: "the object no longer exists" };
   if (!ticket) return { kind: "delete", outcome: "deleted_orphan", reason: "no ticket for this key" };
   if (!keyAllowed(ticket, key)) return { kind: "delete", outcome: "deleted_unexpected_key", reason: "the ticket does not allow this key" };
@@ -78,7 +105,7 @@ function decide(ticket: Ticket | undefined, key: string, object: ObjectInfo | un
     return { kind: "none", outcome: "stale", reason: "a newer object is already recorded" };
   }
   const seen = ticket.key === key && ticket.etag === object.etag;
-  const problems = objectProblems(ticket, object);
+  const problems = objectProblems(ticket, key, object, event);
   if (problems.length === 0) {
     if (ticket.status === "completed" && seen) return { kind: "none", outcome: "duplicate" };
     return {
@@ -109,25 +136,43 @@ function decide(ticket: Ticket | undefined, key: string, object: ObjectInfo | un
 
 const MAX_ATTEMPTS = 5;
 
+/** Whether two looks at a key saw the same object (an ETag alone misses a same-bytes re-upload). */
+const sameObject = (a: ObjectInfo, b: ObjectInfo) =>
+  a.etag === b.etag && a.size === b.size && a.contentType === b.contentType &&
+  a.lastModified.getTime() === b.lastModified.getTime() && JSON.stringify(a.metadata) === JSON.stringify(b.metadata);
+
+/**
+ * Deletes the object that was judged, not whatever is at the key by now: it is looked at once
+ * more right before, and the delete itself is conditional on its ETag where the storage
+ * supports that (AWS; Ceph RGW ignores If-Match on DeleteObject). False when it was replaced.
+ */
+async function deleteIfUnchanged(deps: RecordDeps, key: string, judged: ObjectInfo): Promise<boolean> {
+  const now = await deps.objects.head(key);
+  if (!now) return true;
+  return sameObject(now, judged) && (await deps.objects.delete(key, judged.etag));
+}
+
 /**
  * Records the object at `key` (already decoded). Reads the ticket before `HeadObject`, so
  * a write conditional on the ticket's version is always based on an object state at
- * least as new as the one behind that version. Throws on transient failures.
+ * least as new as the one behind that version. Only the object that was judged is deleted:
+ * when another replaced it meanwhile (a valid re-upload of a POST ticket), nothing is deleted
+ * and the new object is decided afresh. Throws on transient failures.
  */
-export async function recordUpload(deps: RecordDeps, key: string): Promise<RecordResult> {
+export async function recordUpload(deps: RecordDeps, key: string, reported: ObjectEvent = {}): Promise<RecordResult> {
+  let event = reported;
   if (!key.startsWith(UPLOADS_PREFIX)) return { key, outcome: "ignored", reason: `outside ${UPLOADS_PREFIX}` };
   const parsed = parseObjectKey(key);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const found = parsed ? await deps.tickets.get(parsed.uploadId) : undefined;
     const ticket = found && ownerSegment(found.owner) === parsed?.owner ? found : undefined;
     const object = await deps.objects.head(key);
-    const decision = decide(ticket, key, object, deps.clock.now());
+    const decision = decide(ticket, key, object, event, deps.clock.now());
     const result = { key, ...(parsed ? { uploadId: parsed.uploadId } : {}), outcome: decision.outcome, ...(decision.reason ? { reason: decision.reason } : {}) };
-    if (decision.kind === "update") {
-      if (!(await deps.tickets.update(ticket!.uploadId, ticket!.version, decision.changes))) continue;
-      if (decision.deleteObject) await deps.objects.delete(key);
-    } else if (decision.kind === "delete") {
-      await deps.objects.delete(key);
+    if (decision.kind === "update" && !(await deps.tickets.update(ticket!.uploadId, ticket!.version, decision.changes))) continue;
+    if ((decision.kind === "delete" || (decision.kind === "update" && decision.deleteObject)) && !(await deleteIfUnchanged(deps, key, object!))) {
+      event = {}; // the event was about the replaced object; the new one has its own
+      continue;
     }
     return result;
   }

@@ -18,7 +18,7 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const ENTRIES: FunctionEntry[] = ["sign-put", "sign-post", "get-upload", "list-uploads", "public", "record-upload"];
 /** A ceiling that catches a dependency sneaking in (aws-cdk-lib alone is megabytes); not a goal. */
 const BUNDLE_BUDGET_BYTES = 1_200_000;
-const DEV_ONLY = ["s3rver", "dynalite", "jose", "playwright-core", "fast-check", "aws-cdk-lib", "constructs", "cdk-nag", "esbuild", "vitest", "tsx", "typescript"];
+const DEV_ONLY = ["s3rver", "dynalite", "playwright-core", "fast-check", "aws-cdk-lib", "constructs", "cdk-nag", "esbuild", "vitest", "tsx", "typescript"];
 
 const bundles = {} as Record<FunctionEntry, Bundle>;
 let cleanup: () => void;

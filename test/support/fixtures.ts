@@ -59,9 +59,12 @@ export class MemoryObjectStore implements ObjectStore {
   async head(key: string) {
     return structuredClone(this.objects.get(key));
   }
-  async delete(key: string) {
+  async delete(key: string, etag?: string) {
+    const current = this.objects.get(key);
+    if (current && etag !== undefined && current.etag !== etag) return false;
     this.deleted.push(key);
     this.objects.delete(key);
+    return true;
   }
 }
 
@@ -90,8 +93,37 @@ const captured = JSON.parse(
   readFileSync(new URL("../events/http-api-sign-put.json", import.meta.url), "utf8"),
 ) as HttpEvent & { requestContext: { authorizer: { jwt: { claims: Record<string, unknown> } } } };
 
-/** The captured API Gateway event with another body and/or claims (`null` = no authorizer). */
-export function httpEvent(opts: { body?: unknown; claims?: Record<string, unknown> | null; raw?: string; base64?: boolean } = {}): HttpEvent {
+/** The claims of the captured event's token, as the token itself holds them (JSON values). */
+export const CAPTURED_TOKEN_CLAIMS: Record<string, unknown> = {
+  ...captured.requestContext.authorizer.jwt.claims,
+  "cognito:groups": ["staff", "editors"],
+  auth_time: 1763719000,
+  exp: 1763722600,
+  iat: 1763719000,
+};
+
+/** A compact JWT holding `claims` (signature not verifiable: the authorizer's job). */
+export const tokenFor = (claims: Record<string, unknown>) =>
+  [{ alg: "RS256", kid: "test" }, claims].map((part) => Buffer.from(JSON.stringify(part)).toString("base64url")).join(".") + ".c2ln";
+
+/** The authorizer context API Gateway builds from a token's claims: strings, arrays as `[a b]`. */
+export const apiGatewayClaims = (claims: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.map(claimText).join(" ")}]` : claimText(v)]),
+  );
+
+const claimText = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v) ?? "");
+
+/**
+ * The captured API Gateway event with another body and/or token claims: `claims` are the
+ * token's own (JSON values), with the captured `iss`, `exp` and `iat` unless given (API
+ * Gateway accepts no token without `exp`); the header carries that token and the authorizer
+ * context its flattened claims, as API Gateway passes them. `claims: null` = no authorizer;
+ * `authorization` overrides the header alone.
+ */
+export function httpEvent(
+  opts: { body?: unknown; claims?: Record<string, unknown> | null; authorization?: string; raw?: string; base64?: boolean } = {},
+): HttpEvent {
   const event = structuredClone(captured);
   if ("raw" in opts) event.body = opts.raw;
   else if ("body" in opts) event.body = JSON.stringify(opts.body);
@@ -99,8 +131,14 @@ export function httpEvent(opts: { body?: unknown; claims?: Record<string, unknow
     event.body = Buffer.from(event.body ?? "").toString("base64");
     event.isBase64Encoded = true;
   }
-  if (opts.claims === null) delete (event.requestContext as { authorizer?: unknown }).authorizer;
-  else if (opts.claims) event.requestContext.authorizer.jwt.claims = opts.claims;
+  const { iss, exp, iat } = CAPTURED_TOKEN_CLAIMS;
+  const claims = opts.claims === undefined ? CAPTURED_TOKEN_CLAIMS : opts.claims && { iss, exp, iat, ...opts.claims };
+  if (claims === null) delete (event.requestContext as { authorizer?: unknown }).authorizer;
+  else {
+    event.requestContext.authorizer.jwt.claims = apiGatewayClaims(claims);
+    event.headers.authorization = `Bearer ${tokenFor(claims)}`;
+  }
+  if (opts.authorization !== undefined) event.headers.authorization = opts.authorization;
   return event;
 }
 

@@ -75,7 +75,87 @@ describe("sign handlers over the captured API Gateway event", () => {
   it("answers 403 when the user's groups may not use the profile", async () => {
     const staff = makeSignPutHandler(memoryDeps({ profiles: parseProfiles([{ name: "avatar", contentTypes: ["image/png"], maxBytes: 99999, allowedGroups: ["admins"], metadataKeys: ["caption"] }]) }).deps);
     expectContractError(await staff(httpEvent()), 403, "forbidden");
-    expect((await staff(httpEvent({ claims: { sub: "root", "cognito:groups": "[admins]" } }))).statusCode).toBe(201);
+    expect((await staff(httpEvent({ claims: { sub: "root", "cognito:groups": ["admins"] } }))).statusCode).toBe(201);
+  });
+});
+
+describe("identity comes from the verified token itself", () => {
+  const staffOnly = makeSignPutHandler(
+    memoryDeps({ profiles: parseProfiles([{ name: "avatar", contentTypes: ["image/png"], maxBytes: 99999, allowedGroups: ["staff"], metadataKeys: ["caption"] }]) }).deps,
+  );
+
+  it.each([
+    ["a member of 'Former staff'", { sub: "eve", "cognito:groups": ["Former staff"] }],
+    ["a member of 'x,staff'", { sub: "eve", groups: ["x,staff"] }],
+    ["a member of 'staff editors' (one group)", { sub: "eve", groups: ["staff editors"] }],
+  ])("refuses %s a profile for staff, though API Gateway flattens the claim to look like it", async (_name, claims) => {
+    expectContractError(await staffOnly(httpEvent({ claims })), 403, "forbidden");
+  });
+
+  it("lets a real member of staff in", async () => {
+    expect((await staffOnly(httpEvent({ claims: { sub: "ann", groups: ["Former staff", "staff"] } }))).statusCode).toBe(201);
+  });
+
+  it.each([
+    ["sub null", { sub: null }],
+    ["sub a number", { sub: 42 }],
+    ["sub an array", { sub: ["alice"] }],
+    ["sub an object", { sub: { id: "alice" } }],
+    ["sub empty", { sub: "" }],
+    ["no sub", { iss: "x" }],
+  ])("answers 401 for a token with %s", async (_name, claims) => {
+    expectContractError(await signPut(httpEvent({ claims })), 401, "unauthorized");
+  });
+
+  it.each([
+    ["no Authorization header", (e: ReturnType<typeof httpEvent>) => void delete e.headers.authorization],
+    ["a header that is not a JWT", (e: ReturnType<typeof httpEvent>) => void (e.headers.authorization = "Bearer not-a-token")],
+    ["a token with a payload that is not JSON", (e: ReturnType<typeof httpEvent>) => void (e.headers.authorization = `Bearer e30.${Buffer.from("nope").toString("base64url")}.c2ln`)],
+    ["two tokens joined by API Gateway", (e: ReturnType<typeof httpEvent>) => void (e.headers.authorization = `${e.headers.authorization},${e.headers.authorization}`)],
+  ])("answers 401 for %s", async (_name, mutate) => {
+    const event = httpEvent();
+    mutate(event);
+    expectContractError(await signPut(event), 401, "unauthorized");
+  });
+
+  it("answers 401 when the header's token is not the one the authorizer verified", async () => {
+    const verified = httpEvent({ claims: { sub: "eve", groups: [] } });
+    const forged = httpEvent({ claims: { sub: "eve", groups: ["staff"], iat: 1 } });
+    verified.headers.authorization = forged.headers.authorization;
+    expectContractError(await staffOnly(verified), 401, "unauthorized");
+    const otherUser = httpEvent({ claims: { sub: "eve" } });
+    otherUser.headers.authorization = httpEvent({ claims: { sub: "alice" } }).headers.authorization;
+    expectContractError(await signPut(otherUser), 401, "unauthorized");
+  });
+
+  it("accepts the token without the Bearer scheme, as API Gateway does", async () => {
+    const event = httpEvent();
+    event.headers.authorization = event.headers.authorization!.replace(/^Bearer /, "");
+    expect((await signPut(event)).statusCode).toBe(201);
+  });
+});
+
+describe("bodies are counted and decoded as bytes", () => {
+  const latin1 = (text: string) => ({ ...httpEvent(), body: Buffer.from(text, "latin1").toString("base64"), isBase64Encoded: true });
+
+  it("refuses a Latin-1 body (café) with 400 instead of storing U+FFFD in the file name", async () => {
+    const error = expectContractError(await signPut(latin1(JSON.stringify({ ...put, filename: "café.png" }))), 400, "invalid_json");
+    expect(error.message).toMatch(/UTF-8/);
+  });
+
+  it("counts 6 KB of invalid bytes as 6 KB (400 invalid_json, not 413)", async () => {
+    expectContractError(await signPut(latin1(JSON.stringify({ ...put, filename: "é".repeat(6000) }))), 400, "invalid_json");
+  });
+
+  it.each([
+    ["metadata.__proto__", { ...put, metadata: { caption: "hi", ["__proto__"]: "x" } }],
+    ["__proto__", { ...put, ["__proto__"]: { size: 1 } }],
+  ])("refuses a %s key with 422 like every other undeclared key", async (path, body) => {
+    const raw = JSON.stringify(body).replace('"__proto__"', '"\\u005f_proto__"');
+    for (const text of [JSON.stringify(body), raw]) {
+      const error = expectContractError(await signPut(httpEvent({ raw: text })), 422, "validation_failed");
+      expect(error.details).toContainEqual({ path, message: "unknown field" });
+    }
   });
 
   it("lists every schema violation in details", async () => {
@@ -125,7 +205,7 @@ describe("public handlers", () => {
 describe("no client input produces a 500", () => {
   const claims = fc.oneof(
     fc.constant(null),
-    fc.record({ sub: fc.oneof(fc.string(), fc.integer(), fc.constant(undefined)), "cognito:groups": fc.anything(), groups: fc.anything() }, { requiredKeys: [] }),
+    fc.record({ sub: fc.oneof(fc.string(), fc.integer(), fc.jsonValue()), "cognito:groups": fc.jsonValue(), groups: fc.jsonValue() }, { requiredKeys: [] }),
     fc.dictionary(fc.string(), fc.jsonValue()),
   );
   const field = <T>(arb: fc.Arbitrary<T>) => fc.oneof(arb, fc.jsonValue());
@@ -144,15 +224,19 @@ describe("no client input produces a 500", () => {
       { requiredKeys: [] },
     ),
   );
-  const raw = fc.oneof(body.map((b) => JSON.stringify(b) ?? ""), fc.string({ unit: "binary" }));
+  const text = fc.oneof(body.map((b) => JSON.stringify(b) ?? ""), fc.string({ unit: "binary" }));
+  /** Any bytes at all, as API Gateway passes a body it does not take for text: base64. */
+  const bytes = fc.oneof(fc.uint8Array({ maxLength: 17_000 }), text.map((t) => Buffer.from(t, "latin1")));
 
   it.each([
     ["PUT", signPut],
     ["POST", signPost],
   ])("sign %s: every answer is 201 or a contract 4xx", async (_name, handler) => {
     await fc.assert(
-      fc.asyncProperty(raw, claims, fc.boolean(), async (text, c, base64) => {
-        const result = await handler(httpEvent({ raw: text, claims: c as Record<string, unknown> | null, base64 }));
+      fc.asyncProperty(fc.oneof(text, bytes), claims, async (input, c) => {
+        const event = httpEvent({ claims: c as Record<string, unknown> | null, ...(typeof input === "string" ? { raw: input } : {}) });
+        if (typeof input !== "string") Object.assign(event, { body: Buffer.from(input).toString("base64"), isBase64Encoded: true });
+        const result = await handler(event);
         const status = result.statusCode ?? 0;
         expect(status === 201 || (status >= 400 && status < 500)).toBe(true);
         if (status !== 201) {

@@ -74,19 +74,31 @@ describe("profile rules", () => {
   });
 });
 
-describe("principalFromClaims", () => {
+describe("principalFromClaims (the token's own claims)", () => {
   it.each([
-    [{ sub: "a", "cognito:groups": "[staff editors]" }, ["staff", "editors"]],
+    [{ sub: "a", "cognito:groups": ["staff", "editors"] }, ["staff", "editors"]],
+    [{ sub: "a", groups: ["Former staff", "x,staff"] }, ["Former staff", "x,staff"]],
     [{ sub: "a", "cognito:groups": "staff" }, ["staff"]],
-    [{ sub: "a", groups: '["x","y"]' }, ["x", "y"]],
-    [{ sub: "a", groups: ["x", 3, ""] }, ["x"]],
+    [{ sub: "a", groups: "[x y]" }, ["[x y]"]],
+    [{ sub: "a", groups: ["x", 3, "", null, ["staff"]] }, ["x"]],
     [{ sub: "a", groups: 7 }, []],
     [{ sub: "a" }, []],
-  ])("reads groups from %j", (claims, groups) => {
+  ])("reads groups from %j exactly, never splitting a name", (claims, groups) => {
     expect(principalFromClaims(claims)).toEqual({ sub: "a", groups });
   });
 
-  it.each([undefined, null, {}, { sub: "" }, { sub: 42 }, "alice"])("refuses %j with 401", (claims) => {
-    expect(() => principalFromClaims(claims)).toThrow(UnauthorizedError);
+  it("lets no member of 'Former staff' or 'x,staff' into a profile for staff", () => {
+    const [profile] = parseProfiles([{ name: "internal", contentTypes: ["image/png"], maxBytes: 10, allowedGroups: ["staff"] }]);
+    for (const groups of [["Former staff"], ["x,staff"], ["staff "], ["Staff"], "[staff]"]) {
+      expect(() => profileFor([profile!], "internal", principalFromClaims({ sub: "a", groups }))).toThrow(ForbiddenError);
+    }
+    expect(profileFor([profile!], "internal", principalFromClaims({ sub: "a", groups: ["staff"] })).name).toBe("internal");
   });
+
+  it.each([{}, { sub: "" }, { sub: 42 }, { sub: null }, { sub: ["alice"] }, { sub: { id: "alice" } }, { sub: true }, { sub: "x".repeat(1025) }])(
+    "refuses %j with 401 (null and \"null\" never become the same owner)",
+    (claims) => {
+      expect(() => principalFromClaims(claims)).toThrow(UnauthorizedError);
+    },
+  );
 });

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { decodeEventKey } from "../../functions/domain/keys.js";
 import { encodeEventKey, toAwsS3Event } from "../../local/s3-events.js";
 import { signPost, signPut } from "../../functions/domain/sign.js";
-import { makeRecordHandler } from "../../functions/handlers/record.js";
+import { makeRecordHandler, readS3Event } from "../../functions/handlers/record.js";
 import type { ObjectInfo } from "../../functions/ports.js";
 import { MemoryObjectStore, MemoryTicketStore, memoryDeps } from "../support/fixtures.js";
 
@@ -12,9 +12,13 @@ const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../events/${n
 const awsRecord = fixture("s3-object-created-aws.json").Records[0];
 const rgwRecord = fixture("s3-object-created-rgw.json").Records[0];
 
-/** An AWS-shaped event for these keys (encoded as S3 encodes them). */
-const eventFor = (...keys: string[]) => ({
-  Records: keys.map((key) => ({ ...awsRecord, s3: { ...awsRecord.s3, object: { ...awsRecord.s3.object, key: encodeEventKey(key) } } })),
+/** An AWS-shaped event for these keys (encoded as S3 encodes them), of one kind, for no ETag in particular. */
+const eventFor = (...keys: string[]) => eventOf("ObjectCreated:Put", ...keys);
+const eventOf = (eventName: string, ...keys: string[]) => ({
+  Records: keys.map((key) => {
+    const { eTag: _, ...object } = awsRecord.s3.object;
+    return { ...awsRecord, eventName, s3: { ...awsRecord.s3, object: { ...object, key: encodeEventKey(key) } } };
+  }),
 });
 
 const alice = { sub: "alice", groups: [] };
@@ -51,7 +55,11 @@ describe("record-upload", () => {
     objects.objects.set(key, {
       size: 2048, contentType: "image/png", etag: "etag-1", lastModified: T0, metadata: { "upload-id": uploadId, caption: "hi" }, ...change,
     });
-  const run = async (...keys: string[]) => (await handler(eventFor(...keys))).results;
+  /** Runs the events the tickets' own uploads cause: `Put` for PUT tickets, `Post` for POST tickets. */
+  const run = async (...keys: string[]) => {
+    const kind = (key: string) => (tickets.items.get(key.split("/")[2] ?? "")?.method === "POST" ? "ObjectCreated:Post" : "ObjectCreated:Put");
+    return (await handler({ Records: keys.flatMap((key) => eventOf(kind(key), key).Records) })).results;
+  };
 
   it("completes a matching PUT upload with size, etag and completedAt", async () => {
     const t = await putTicket();
@@ -180,13 +188,100 @@ describe("record-upload", () => {
     expect(tickets.items.get(t.uploadId)).toEqual(rejected);
   });
 
-  it("handles every record of a batch, then fails the invocation for the bad ones", async () => {
+  it("handles every record of a batch, logging malformed ones without failing the invocation (a retry cannot mend them)", async () => {
     const t = await putTicket();
     store(t.key, t.uploadId);
     const event = eventFor(t.key);
     event.Records.unshift({ eventName: "ObjectCreated:Put" } as never, { ...awsRecord, s3: { ...awsRecord.s3, object: { key: "uploads/%E0%A4%A" } } });
-    await expect(handler(event)).rejects.toThrow(/2 of 3 S3 event records failed/);
+    expect((await handler(event)).results).toEqual([expect.objectContaining({ key: t.key, outcome: "completed" })]);
     expect(tickets.items.get(t.uploadId)?.status).toBe("completed");
+  });
+
+  it.each([
+    ["a Copy into a PUT ticket's key (x-amz-copy-source on a lax server)", "put", "ObjectCreated:Copy", /created by Copy, not by the ticket's PUT upload/],
+    ["a Copy into a POST ticket's key", "post", "ObjectCreated:Copy", /created by Copy/],
+    ["a POST into a PUT ticket's key", "put", "ObjectCreated:Post", /created by Post/],
+    ["a PUT into a POST ticket's key", "post", "s3:ObjectCreated:Put", /created by Put/],
+    ["a multipart upload into a PUT ticket's key", "put", "ObjectCreated:CompleteMultipartUpload", /created by CompleteMultipartUpload/],
+  ])("rejects and deletes %s", async (_name, method, eventName, reason) => {
+    const t = method === "put" ? await putTicket() : await signPost(sign, alice, { profile: "avatar", filename: "me.png", contentType: "image/png", metadata: { caption: "hi" } });
+    store(t.key, t.uploadId);
+    expect((await handler(eventOf(eventName, t.key))).results[0]).toMatchObject({ outcome: "rejected", reason: expect.stringMatching(reason) });
+    expect(objects.objects.has(t.key)).toBe(false);
+    expect(tickets.items.get(t.uploadId)).toMatchObject({ status: "rejected", rejectReason: expect.stringMatching(reason) });
+  });
+
+  it("judges the kind only for the object the event is about: a late Copy event for a replaced object changes nothing", async () => {
+    const t = await signPost(sign, alice, { profile: "avatar", filename: "me.png", contentType: "image/png", metadata: { caption: "hi" } });
+    store(t.key, t.uploadId, { etag: "posted" });
+    const late = eventOf("ObjectCreated:Copy", t.key);
+    (late.Records[0]!.s3.object as { eTag?: string }).eTag = "copied-earlier";
+    expect((await handler(late)).results[0]?.outcome).toBe("completed");
+    expect(objects.deleted).toEqual([]);
+  });
+
+  it.each([
+    ["../../../evil.png"],
+    ["a/../../b.png"],
+    ["..\\..\\evil.png"],
+    [".."],
+    ["."],
+    ["evil\u202egnp.exe"],
+    ["tab\there.png"],
+    ["dir/inner.png"],
+  ])("rejects and deletes a POST whose S3-filled name is %j", async (name) => {
+    const t = await signPost(sign, alice, { profile: "avatar", contentType: "image/png", metadata: { caption: "hi" } });
+    const key = `${t.conditions.keyPrefix}${name}`;
+    store(key, t.uploadId);
+    expect((await run(key))[0]).toMatchObject({ outcome: "rejected", reason: expect.stringMatching(/path separators, dot segments or control characters/) });
+    expect(objects.objects.has(key)).toBe(false);
+    expect(tickets.items.get(t.uploadId)?.status).toBe("rejected");
+    // The same unsafe key uploaded again is not let through because the ticket now names it.
+    store(key, t.uploadId, { etag: "again", lastModified: new Date(T0.getTime() + 1000) });
+    expect((await run(key))[0]?.outcome).toBe("rejected");
+  });
+
+  it.each([
+    ["other bytes", { etag: "good" } as Partial<ObjectInfo>],
+    ["the same bytes (same ETag) with the right type", { contentType: "image/png" } as Partial<ObjectInfo>],
+  ])("never deletes a valid object with %s that replaced the rejected one before the delete (POST reuse race)", async (_name, valid) => {
+    const t = await signPost(sign, alice, { profile: "avatar", filename: "me.png", contentType: "image/png", metadata: { caption: "hi" } });
+    store(t.key, t.uploadId, { contentType: "text/html", etag: "good" === valid.etag ? "bad" : "etag-1" });
+    const update = tickets.update.bind(tickets);
+    tickets.update = async (...args) => {
+      const done = await update(...args);
+      // The client's valid upload lands between the rejection and the delete.
+      if (args[2].status === "rejected") store(t.key, t.uploadId, { ...valid, lastModified: new Date(T0.getTime() + 1000) });
+      return done;
+    };
+    expect((await run(t.key))[0]?.outcome).toBe("completed");
+    expect(objects.objects.get(t.key)?.contentType).toBe("image/png");
+    expect(objects.deleted).toEqual([]);
+    expect(tickets.items.get(t.uploadId)).toMatchObject({ status: "completed", etag: valid.etag ?? "etag-1" });
+  });
+
+  it("reads every malformed record as a problem with its path", () => {
+    for (const body of [null, [], "x", { Records: "x" }, { Records: {} }]) {
+      expect(readS3Event(body)).toEqual({ records: [], problems: [{ path: "Records", message: expect.any(String) }] });
+    }
+    const { problems } = readS3Event({ Records: [{}, { eventName: "ObjectCreated:Put" }, { ...awsRecord, s3: { ...awsRecord.s3, object: { key: "uploads/%ZZ" } } }] });
+    expect(problems.map((p) => p.path)).toEqual(["Records.0.eventName", "Records.1.s3", "Records.2.s3.object.key"]);
+  });
+
+  it("does not retry a permanent S3 error (403, 400), but does retry throttling and 5xx", async () => {
+    const t = await putTicket();
+    const fail = (status: number, name: string) => {
+      objects.head = async () => { throw Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } }); };
+    };
+    fail(403, "AccessDenied");
+    expect((await handler(eventFor(t.key))).results).toEqual([{ key: t.key, outcome: "failed", reason: "AccessDenied" }]);
+    fail(400, "InvalidArgument");
+    expect((await handler(eventFor(t.key))).results[0]?.outcome).toBe("failed");
+    for (const [status, name] of [[503, "SlowDown"], [500, "InternalError"], [429, "TooManyRequests"], [400, "RequestTimeout"], [403, "RequestTimeTooSkewed"], [400, "ExpiredToken"]] as const) {
+      fail(status, name);
+      await expect(handler(eventFor(t.key))).rejects.toThrow(/1 of 1/);
+    }
+    expect(tickets.items.get(t.uploadId)?.status).toBe("pending");
   });
 
   it("throws on transient S3 failures and leaves the ticket alone", async () => {
@@ -202,7 +297,7 @@ describe("record-upload", () => {
     expect((await handler({ Records: [removed, otherBucket] })).results).toEqual([]);
     expect((await handler({ Service: "Amazon S3", Event: "s3:TestEvent" })).results).toEqual([]);
     expect(await run("public/logo.png")).toEqual([{ key: "public/logo.png", outcome: "ignored", reason: "outside uploads/" }]);
-    await expect(handler("nonsense")).rejects.toThrow(/not an S3 event/);
+    expect((await handler("nonsense")).results).toEqual([]);
   });
 
   it("records RGW notifications, whose keys arrive raw, through toAwsS3Event", async () => {
