@@ -9,12 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { BUNDLE_SETTINGS } from "../lib/upload-function.js";
+import { BUNDLE_SETTINGS, functionEntries } from "../lib/upload-function.js";
 import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
 import { EXAMPLE_CREDENTIALS } from "../test/support/fixtures.js";
 import { summarize, type Summary } from "./measure.js";
 
-export const ENTRIES = ["sign-put", "sign-post", "public", "get-upload", "list-uploads", "record-upload"] as const;
+/** Every Lambda entry, from the route table (and the event handlers). */
+export const ENTRIES = functionEntries();
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const NAIVE = `
@@ -46,6 +47,7 @@ export async function buildBundles(): Promise<Record<string, string>> {
         mainFields: [...BUNDLE_SETTINGS.mainFields],
         banner: { js: BUNDLE_SETTINGS.banner },
         minify: BUNDLE_SETTINGS.minify,
+        external: [...BUNDLE_SETTINGS.external],
         sourcemap: "linked",
         sourcesContent: false,
         logLevel: "error",

@@ -40,7 +40,8 @@ export function signPutDeps(config: Config = loadConfig()): SignDeps<PutSigner> 
 
 /** `POST /sign/post`: the POST policy signer and the ticket writer. */
 export function signPostDeps(config: Config = loadConfig()): SignDeps<PostSigner> {
-  return { ...signing(config), signer: new PostPresigner(s3(config), config.bucket) };
+  const signer = new PostPresigner({ bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) });
+  return { ...signing(config), signer };
 }
 
 /** The record function's dependencies. */

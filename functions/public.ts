@@ -1,17 +1,14 @@
 import { loadConfig } from "./config.js";
-import { NotFoundError } from "./errors.js";
-import { makeHealthHandler, makeProfilesHandler } from "./handlers/public.js";
-import { errorResponse, type HttpEvent } from "./http.js";
-
-const routes: Record<string, (event: HttpEvent) => Promise<unknown>> = {
-  "GET /health": makeHealthHandler(),
-  "GET /profiles": makeProfilesHandler(loadConfig()),
-};
+import { makeHealthHandler, makeOpenApiHandler, makeProfilesHandler } from "./handlers/public.js";
+import { dispatch } from "./http.js";
 
 /**
- * Lambda entry for the unauthenticated routes: `GET /health`, `GET /profiles`, and the
- * API's `$default` route, which answers every unknown route with the contract's 404.
+ * Lambda entry for the unauthenticated routes: `GET /health`, `GET /profiles`,
+ * `GET /openapi.json`, and the API's `$default` route, which answers every unknown route with
+ * the contract's 404.
  */
-export const handler = async (event: HttpEvent) =>
-  routes[event.routeKey]?.(event) ??
-  errorResponse(new NotFoundError(`No route for ${event.requestContext?.http?.method} ${event.rawPath}.`));
+export const handler = dispatch({
+  "GET /health": makeHealthHandler(),
+  "GET /profiles": makeProfilesHandler(loadConfig()),
+  "GET /openapi.json": makeOpenApiHandler(),
+});

@@ -18,32 +18,19 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
+import { routeKey, routes, type HttpEntry, type Route } from "../functions/routes.js";
 import { alarmOnAny } from "./alarms.js";
 import { validateCorsOrigins } from "./cors-origins.js";
 import { CORS_MAX_AGE, DEFAULT_LOG_RETENTION, DEFAULT_REMOVAL_POLICY, DEFAULT_THROTTLE } from "./secure-defaults.js";
 
-/** The function behind each group of routes. */
-export interface UploadApiFunctions {
-  readonly signPut: IFunction;
-  readonly signPost: IFunction;
-  readonly getUpload: IFunction;
-  readonly listUploads: IFunction;
-  /** `GET /health` and `GET /profiles`. */
-  readonly public: IFunction;
-}
-
-/** Every route of the contract; only health and profiles are public. */
-export const API_ROUTES = [
-  { method: HttpMethod.POST, path: "/sign/put", target: "signPut", public: false },
-  { method: HttpMethod.POST, path: "/sign/post", target: "signPost", public: false },
-  { method: HttpMethod.GET, path: "/uploads/{uploadId}", target: "getUpload", public: false },
-  { method: HttpMethod.GET, path: "/uploads", target: "listUploads", public: false },
-  { method: HttpMethod.GET, path: "/health", target: "public", public: true },
-  { method: HttpMethod.GET, path: "/profiles", target: "public", public: true },
-] as const satisfies ReadonlyArray<{ method: HttpMethod; path: string; target: keyof UploadApiFunctions; public: boolean }>;
+/** The function behind each Lambda entry of the route table. */
+export type UploadApiFunctions = Readonly<Record<HttpEntry, IFunction>>;
 
 export interface UploadApiProps {
+  /** The function of each entry the routes name. */
   readonly functions: UploadApiFunctions;
+  /** The routes to serve. @default routes (the whole table of `functions/routes.ts`) */
+  readonly routes?: readonly Route[];
   /** Guards every route but `GET /health` and `GET /profiles`. */
   readonly authorizer: IHttpRouteAuthorizer;
   /** Browser origins allowed to call the API. @default [] (no CORS) */
@@ -68,6 +55,7 @@ export class UploadApi extends Construct {
   constructor(scope: Construct, id: string, props: UploadApiProps) {
     super(scope, id);
     const origins = validateCorsOrigins(props.corsOrigins ?? []);
+    const table = props.routes ?? routes;
     this.api = new HttpApi(this, "HttpApi", {
       description: "upload-broker: presigned S3 upload tickets",
       createDefaultStage: false,
@@ -75,7 +63,7 @@ export class UploadApi extends Construct {
         ? {
             corsPreflight: {
               allowOrigins: origins,
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+              allowMethods: [...new Set(table.map((r) => r.method)), "OPTIONS"].map((m) => CorsHttpMethod[m as keyof typeof CorsHttpMethod]),
               allowHeaders: ["authorization", "content-type"],
               maxAge: CORS_MAX_AGE,
             },
@@ -97,21 +85,23 @@ export class UploadApi extends Construct {
       accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: accessLogFormat() },
     });
 
-    const integrations = new Map<IFunction, HttpLambdaIntegration>();
-    for (const route of API_ROUTES) {
-      const fn = props.functions[route.target];
-      const integration = integrations.get(fn) ?? new HttpLambdaIntegration(`${route.target}Integration`, fn);
-      integrations.set(fn, integration);
+    const integrations = new Map<HttpEntry, HttpLambdaIntegration>();
+    const integration = (entry: HttpEntry) => {
+      if (!integrations.has(entry)) integrations.set(entry, new HttpLambdaIntegration(`${entry}Integration`, props.functions[entry]));
+      return integrations.get(entry)!;
+    };
+    for (const route of table) {
+      const isPublic = route.auth === "none";
       const [created] = this.api.addRoutes({
         path: route.path,
-        methods: [route.method],
-        integration,
-        authorizer: route.public ? new HttpNoneAuthorizer() : props.authorizer,
+        methods: [HttpMethod[route.method]],
+        integration: integration(route.entry),
+        authorizer: isPublic ? new HttpNoneAuthorizer() : props.authorizer,
       });
-      if (route.public && created) {
+      if (isPublic && created) {
         Validations.of(created).acknowledge({
           id: "AwsSolutions-APIG4",
-          reason: `${route.method} ${route.path} is public by contract: it serves no user data, only health or the public profile list.`,
+          reason: `${routeKey(route)} is public by contract: it serves no user data (${route.summary})`,
         });
       }
     }
@@ -120,7 +110,7 @@ export class UploadApi extends Construct {
     const fallback = new HttpRoute(this, "DefaultRoute", {
       httpApi: this.api,
       routeKey: HttpRouteKey.DEFAULT,
-      integration: integrations.get(props.functions.public)!,
+      integration: integration("public"),
       authorizer: new HttpNoneAuthorizer(),
     });
     Validations.of(fallback).acknowledge({

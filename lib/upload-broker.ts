@@ -3,6 +3,7 @@ import type { ThrottleSettings } from "aws-cdk-lib/aws-apigatewayv2";
 import type { UserPoolClientProps, UserPoolProps } from "aws-cdk-lib/aws-cognito";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
@@ -22,6 +23,7 @@ import { UploadApi } from "./upload-api.js";
 import { UploadAuth } from "./upload-auth.js";
 import { UploadBucket, type UploadBucketOverrides } from "./upload-bucket.js";
 import { UploadFunction, type FunctionEntry } from "./upload-function.js";
+import { httpEntries, routeKey, routes, type HttpEntry } from "../functions/routes.js";
 
 /** A profile as an operator writes it (defaults may be left out); see CONTRACT.md "Profiles". */
 export type ProfileInput = z.input<typeof ProfileSchema>;
@@ -116,25 +118,19 @@ export class UploadBroker extends Construct {
     };
     const fn = (entry: FunctionEntry, description: string, timeout = Duration.seconds(10)) =>
       new UploadFunction(this, toPascal(entry), { entry, description, environment, timeout, removalPolicy, logRetention, alarmTopic, logLevel: props.logLevel });
+    // One function per entry the route table names, described by its routes.
+    const functions = Object.fromEntries(
+      httpEntries().map((entry) => [entry, fn(entry, routes.filter((r) => r.entry === entry).map(routeKey).join(", "))]),
+    ) as Record<HttpEntry, UploadFunction>;
     this.functions = {
-      "sign-put": fn("sign-put", "POST /sign/put: presigned PUT ticket"),
-      "sign-post": fn("sign-post", "POST /sign/post: presigned POST policy ticket"),
-      "get-upload": fn("get-upload", "GET /uploads/{uploadId}: one ticket's status"),
-      "list-uploads": fn("list-uploads", "GET /uploads: the caller's tickets"),
-      public: fn("public", "GET /health and GET /profiles"),
+      ...functions,
       "record-upload": fn("record-upload", "Records uploads from S3 ObjectCreated events", Duration.seconds(30)),
     };
     this.grantLeastPrivilege();
 
     this.api = new UploadApi(this, "Api", {
       authorizer: this.auth.authorizer,
-      functions: {
-        signPut: this.functions["sign-put"].function,
-        signPost: this.functions["sign-post"].function,
-        getUpload: this.functions["get-upload"].function,
-        listUploads: this.functions["list-uploads"].function,
-        public: this.functions.public.function,
-      },
+      functions: Object.fromEntries(Object.entries(functions).map(([entry, f]) => [entry, f.function])) as unknown as Record<HttpEntry, IFunction>,
       corsOrigins: props.corsOrigins,
       throttle: props.throttle,
       removalPolicy,

@@ -8,11 +8,18 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lam
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
+import { httpEntries, type HttpEntry } from "../functions/routes.js";
 import { alarmOnAny } from "./alarms.js";
 import { DEFAULT_LOG_RETENTION, DEFAULT_REMOVAL_POLICY } from "./secure-defaults.js";
 
-/** The Lambda entries, one per use case, under `functions/`. */
-export type FunctionEntry = "sign-put" | "sign-post" | "public" | "get-upload" | "list-uploads" | "record-upload";
+/** The Lambda entries under `functions/`: those the route table names, and the event handlers. */
+export type FunctionEntry = HttpEntry | EventEntry;
+/** Entries that no route names: they handle events, not requests. */
+export type EventEntry = "record-upload";
+export const EVENT_ENTRIES = ["record-upload"] as const satisfies readonly EventEntry[];
+
+/** Every Lambda entry: the stack builds one function each, the bench and tests measure each. */
+export const functionEntries = (): FunctionEntry[] => [...httpEntries(), ...EVENT_ENTRIES];
 
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -22,12 +29,20 @@ export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
 // ESM bundles have no `require`; a few CommonJS dependencies still call it.
 const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);";
 
+/**
+ * Packages loaded lazily with `require` on the rare request that needs them, shipped as they
+ * are beside the bundle instead of inside it, so that no cold start parses them
+ * (any-ascii's transliteration tables: half a megabyte).
+ */
+export const LAZY_PACKAGES = ["any-ascii"] as const;
+
 /** The esbuild settings of every function bundle; `npm run bench` builds with the same. */
 export const BUNDLE_SETTINGS = {
   target: "node22",
   mainFields: ["module", "main"],
   banner: ESM_REQUIRE_BANNER,
   minify: true,
+  external: LAZY_PACKAGES,
 } as const;
 
 export interface UploadFunctionProps {
@@ -106,13 +121,22 @@ export class UploadFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        ...BUNDLE_SETTINGS,
+        target: BUNDLE_SETTINGS.target,
+        banner: BUNDLE_SETTINGS.banner,
+        minify: BUNDLE_SETTINGS.minify,
         mainFields: [...BUNDLE_SETTINGS.mainFields],
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: false,
         bundleAwsSDK: true,
-        externalModules: [],
+        externalModules: [...LAZY_PACKAGES],
+        // The lazy packages go beside the bundle as installed here (no network, no npm install).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) =>
+            LAZY_PACKAGES.map((pkg) => `mkdir -p "${outputDir}/node_modules" && cp -R "${inputDir}/node_modules/${pkg}" "${outputDir}/node_modules/"`),
+        },
       },
     });
     this.errorsAlarm = alarmOnAny(this, "ErrorsAlarm", {

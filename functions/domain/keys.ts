@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import { MAX_KEY_NAME_CHARS, MAX_OWNER_SEGMENT_CHARS, UPLOADS_PREFIX } from "./limits.js";
 
 const SAFE = /[A-Za-z0-9_-]/;
@@ -27,27 +28,57 @@ export function ownerSegment(sub: string): string {
 
 /**
  * A file name safe for an object key: path parts removed, NFC, invisible control and
- * format characters (NUL, bidi marks) dropped, every run of other characters outside
- * `[A-Za-z0-9._-]` replaced by one `_`, no leading or trailing dots or
- * underscores, at most 128 characters (extension kept), never empty, `.` or `..`.
+ * format characters (NUL, bidi marks) dropped, letters outside ASCII transliterated
+ * (`报告` → `BaoGao`, `é` → `e`), every run of other characters outside `[A-Za-z0-9._-]`
+ * replaced by one `_` (dropped at either end and beside a dot), no leading or trailing
+ * dots, at most 128 characters, never empty, `.` or `..`. The extension (1-16 ASCII letters or digits after the last dot,
+ * case kept) is always kept, behind `file` when nothing of the stem survives; a leading dot
+ * (`.env`) starts no extension.
  */
 export function sanitizeFilename(filename: string): string {
   const base = filename.normalize("NFC").split(/[/\\]/).filter((part) => part.length > 0).pop() ?? "";
-  const replaced = base
-    .replace(/[\p{Cc}\p{Cf}]/gu, "")
-    .replace(/[^A-Za-z0-9._-]+/gu, "_")
-    .replace(/_+/g, "_")
-    .replace(/_\./g, ".")
-    .replace(/^[._]+|[._]+$/g, "");
-  const name = truncateKeepingExtension(replaced, MAX_KEY_NAME_CHARS).replace(/[._]+$/g, "");
+  const dot = base.lastIndexOf(".");
+  const ext = dot > 0 ? toAscii(base.slice(dot + 1)) : "";
+  if (EXTENSION.test(ext)) {
+    const stem = cleanPart(toAscii(base.slice(0, dot)), MAX_KEY_NAME_CHARS - ext.length - 1);
+    return `${stem.length > 0 ? stem : "file"}.${ext}`;
+  }
+  const name = cleanPart(toAscii(base), MAX_KEY_NAME_CHARS);
   return name.length > 0 ? name : "file";
 }
 
-function truncateKeepingExtension(name: string, max: number): string {
-  if (name.length <= max) return name;
-  const dot = name.lastIndexOf(".");
-  const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : "";
-  return name.slice(0, max - ext.length) + ext;
+const EXTENSION = /^[A-Za-z0-9]{1,16}$/;
+
+/**
+ * any-ascii, loaded on the first name that needs it: its tables are half a megabyte, which
+ * every sign function would otherwise parse at cold start. The bundles keep it external and
+ * ship the package beside them (lib/upload-function.ts).
+ */
+let anyAscii: ((text: string) => string) | undefined;
+const transliterate = (run: string) =>
+  (anyAscii ??= (createRequire(import.meta.url)("any-ascii") as { default: (text: string) => string }).default)(run);
+
+/** Drops control and format characters, transliterates letters, marks and digits. */
+function toAscii(part: string): string {
+  const visible = part.replace(/[\p{Cc}\p{Cf}]/gu, "");
+  return /^[\x00-\x7f]*$/.test(visible) ? visible : visible.replace(/[\p{L}\p{M}\p{N}]+/gu, transliterate);
+}
+
+/**
+ * `[A-Za-z0-9._-]` only, at most `max` characters, no leading or trailing dots. Each run of
+ * other characters (with the underscores around it) becomes one `_`, or nothing at either
+ * end or beside a dot.
+ */
+function cleanPart(part: string, max: number): string {
+  return part
+    .replace(/_*(?:[^A-Za-z0-9._-]+_*)+/g, (run: string, at: number, whole: string) => {
+      const before = whole[at - 1];
+      const after = whole[at + run.length];
+      return before === undefined || after === undefined || before === "." || after === "." ? "" : "_";
+    })
+    .replace(/^\.+/, "")
+    .slice(0, max)
+    .replace(/\.+$/, "");
 }
 
 /** `uploads/<owner>/<uploadId>/`: everything a ticket may write lies below it. */

@@ -1,5 +1,5 @@
 import { ConfigError, ForbiddenError, UnsupportedMediaTypeError, ValidationError } from "../errors.js";
-import { ProfileListSchema, type Profile, type ProfilesResponse } from "../schemas.js";
+import { ProfileListSchema, PublicProfile, type Profile, type ProfilesResponse } from "../schemas.js";
 import type { Principal } from "./principal.js";
 
 /**
@@ -71,10 +71,14 @@ export function assertMetadataKeys(profile: Profile, metadata: Record<string, st
   }
 }
 
+/** What `GET /profiles` answers: each profile without its group list, `restricted` when it has one. */
 export function publicProfiles(profiles: readonly Profile[]): ProfilesResponse {
+  // The fields its schema names (computed here, so that the sign bundles never build it).
+  const PUBLIC_FIELDS = Object.keys(PublicProfile.shape).filter((name) => name !== "restricted") as Array<keyof Profile>;
   return {
-    profiles: profiles.map(({ name, contentTypes, minBytes, maxBytes, methods, expiresInSeconds, metadataKeys }) => ({
-      name, contentTypes, minBytes, maxBytes, methods, expiresInSeconds, metadataKeys,
+    profiles: profiles.map((p) => ({
+      ...(Object.fromEntries(PUBLIC_FIELDS.map((name) => [name, p[name]])) as Omit<PublicProfile, "restricted">),
+      restricted: p.allowedGroups.length > 0,
     })),
   };
 }

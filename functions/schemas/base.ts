@@ -11,11 +11,13 @@ import { MAX_METADATA_VALUE_CHARS, UPLOAD_ID_METADATA_KEY } from "../domain/limi
 // zod/mini loads no messages by default; clients read these in `details`.
 z.config(en());
 
-const TOKEN = "[a-z0-9][a-z0-9!#$&^_.+-]*";
-/** `type/subtype`, lowercase, no parameters. */
-export const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}$`);
+// Media types are taken in any case and around spaces, then trimmed and lowercased; the
+// patterns say what is accepted (they are also what the OpenAPI document shows).
+const TOKEN = "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*";
+/** `type/subtype`, no parameters. */
+export const MEDIA_TYPE = new RegExp(`^\\s*${TOKEN}/${TOKEN}\\s*$`);
 /** A media type or a `type/*` wildcard. */
-export const MEDIA_TYPE_PATTERN = new RegExp(`^${TOKEN}/(?:${TOKEN}|\\*)$`);
+export const MEDIA_TYPE_PATTERN = new RegExp(`^\\s*${TOKEN}/(?:${TOKEN}|\\*)\\s*$`);
 
 export const MediaType = z
   .string()

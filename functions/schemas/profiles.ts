@@ -3,8 +3,8 @@ import * as z from "zod/mini";
 import { DEFAULT_EXPIRES_IN_SECONDS, MAX_EXPIRES_IN_SECONDS, MAX_OBJECT_BYTES, MIN_EXPIRES_IN_SECONDS } from "../domain/limits.js";
 import { MEDIA_TYPE_PATTERN, MetadataKey, UploadMethod } from "./base.js";
 
-export const ProfileSchema = z
-  .strictObject({
+/** A profile's fields; `ProfileSchema` adds the checks across fields. */
+export const ProfileFields = z.strictObject({
     name: z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be 1-64 lowercase letters, digits, '_' or '-'")),
     contentTypes: z
       .array(z.string().check(z.trim(), z.toLowerCase(), z.regex(MEDIA_TYPE_PATTERN, "must be type/subtype or type/*")))
@@ -18,8 +18,11 @@ export const ProfileSchema = z
     ),
     metadataKeys: z._default(z.array(MetadataKey), []),
     allowedGroups: z._default(z.array(z.string().check(z.minLength(1))), []),
-  })
-  .check(z.refine((p) => p.minBytes <= p.maxBytes, { path: ["minBytes"], message: "must not exceed maxBytes" }));
+});
+
+export const ProfileSchema = ProfileFields.check(
+  z.refine((p) => p.minBytes <= p.maxBytes, { path: ["minBytes"], message: "must not exceed maxBytes" }),
+);
 export type Profile = z.infer<typeof ProfileSchema>;
 
 export const ProfileListSchema = z.array(ProfileSchema).check(

@@ -5,6 +5,7 @@
  */
 import * as z from "zod/mini";
 import { UploadMethod } from "./base.js";
+import { ProfileFields } from "./profiles.js";
 import { IsoDate } from "./tickets.js";
 
 /** What both sign routes answer; each adds what the client must send. */
@@ -28,15 +29,25 @@ export const SignPostResponse = z.extend(Issued, {
 });
 export type SignPostResponse = z.infer<typeof SignPostResponse>;
 
-/** What `GET /profiles` shows: everything but the group list. */
-export const PublicProfile = z.object({
-  name: z.string(),
-  contentTypes: z.array(z.string()),
-  minBytes: z.number(),
-  maxBytes: z.number(),
-  methods: z.array(UploadMethod),
-  expiresInSeconds: z.number(),
-  metadataKeys: z.array(z.string()),
-});
+/** What `GET /profiles` shows of a profile: everything but its groups, and whether it has any. */
+export const PublicProfile = z.extend(
+  z.pick(ProfileFields, { name: true, contentTypes: true, minBytes: true, maxBytes: true, methods: true, expiresInSeconds: true, metadataKeys: true }),
+  { restricted: z.boolean() },
+);
+export type PublicProfile = z.infer<typeof PublicProfile>;
 export const ProfilesResponse = z.object({ profiles: z.array(PublicProfile) });
 export type ProfilesResponse = z.infer<typeof ProfilesResponse>;
+
+/** One validation problem, as `details` lists them. */
+export const ErrorDetail = z.object({ path: z.string(), message: z.string() });
+
+/** Every error answer: `{"error":{code,message,details?}}`; `details` only for validation. */
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string().check(z.regex(/^[a-z_]+$/)), message: z.string(), details: z.optional(z.array(ErrorDetail)) }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const HealthResponse = z.object({ status: z.literal("ok") });
+
+/** `GET /openapi.json`: an OpenAPI 3.1 document. */
+export const OpenApiDocument = z.looseObject({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });

@@ -1,5 +1,9 @@
 /** Tickets as stored, as clients see them, and the listing route. */
 import * as z from "zod/mini";
+import { ULID } from "../domain/keys.js";
+
+/** The path of every route about one upload. */
+export const UploadIdParams = z.strictObject({ uploadId: z.string().check(z.regex(ULID, "must be an upload id (a ULID)")) });
 
 /** An ISO 8601 timestamp, as every ticket time is. */
 export const IsoDate = z.iso.datetime();

@@ -1,5 +1,6 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, describe, expect, it } from "vitest";
+import { routeKey, routes } from "../../functions/routes.js";
 import type { UploadBrokerStack } from "../../lib/upload-broker-stack.js";
 import { logicalId, statementsOfRole, synthBroker, ORIGINS } from "./synth.js";
 
@@ -69,27 +70,34 @@ describe("HTTP API", () => {
     });
   });
 
-  it("puts the authorizer on every route but GET /health and GET /profiles", () => {
-    const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route")).map((r) => r.Properties);
-    const byKey = Object.fromEntries(routes.map((r) => [r.RouteKey, r]));
-    expect(Object.keys(byKey).sort()).toEqual(
-      ["$default", "GET /health", "GET /profiles", "GET /uploads", "GET /uploads/{uploadId}", "POST /sign/post", "POST /sign/put"].sort(),
-    );
-    for (const key of ["POST /sign/put", "POST /sign/post", "GET /uploads", "GET /uploads/{uploadId}"]) {
-      expect(byKey[key], key).toMatchObject({ AuthorizationType: "JWT", AuthorizerId: { Ref: authorizerId() } });
+  it("serves exactly the route table, each route on its entry's function, behind the authorizer unless public", () => {
+    const apiRoutes = Object.values(template.findResources("AWS::ApiGatewayV2::Route")).map((r) => r.Properties);
+    const byKey = Object.fromEntries(apiRoutes.map((r) => [r.RouteKey, r]));
+    expect(Object.keys(byKey).sort()).toEqual(["$default", ...routes.map(routeKey)].sort());
+    const integrations = template.findResources("AWS::ApiGatewayV2::Integration");
+    const target = (key: string) => {
+      const integrationId = (byKey[key]!.Target["Fn::Join"][1] as unknown[])[1] as { Ref: string };
+      return integrations[integrationId.Ref]!.Properties.IntegrationUri;
+    };
+    for (const route of routes) {
+      const key = routeKey(route);
+      if (route.auth === "jwt") expect(byKey[key], key).toMatchObject({ AuthorizationType: "JWT", AuthorizerId: { Ref: authorizerId() } });
+      else {
+        expect(byKey[key], key).toMatchObject({ AuthorizationType: "NONE" });
+        expect(byKey[key]?.AuthorizerId, key).toBeUndefined();
+      }
+      expect(target(key), key).toEqual({ "Fn::GetAtt": [id(stack.broker.functions[route.entry].function), "Arn"] });
     }
-    for (const key of ["GET /health", "GET /profiles", "$default"]) {
-      expect(byKey[key], key).toMatchObject({ AuthorizationType: "NONE" });
-      expect(byKey[key]?.AuthorizerId, key).toBeUndefined();
-    }
+    expect(byKey.$default).toMatchObject({ AuthorizationType: "NONE" });
+    expect(target("$default")).toEqual({ "Fn::GetAtt": [id(stack.broker.functions.public.function), "Arn"] });
   });
 
-  it("answers CORS preflights for exactly the configured origins", () => {
+  it("answers CORS preflights for exactly the configured origins and the table's methods", () => {
     template.hasResourceProperties("AWS::ApiGatewayV2::Api", {
       ProtocolType: "HTTP",
       CorsConfiguration: {
         AllowOrigins: ORIGINS,
-        AllowMethods: ["GET", "POST", "OPTIONS"],
+        AllowMethods: [...new Set(routes.map((r) => r.method)), "OPTIONS"],
         AllowHeaders: ["authorization", "content-type"],
         AllowCredentials: Match.absent(),
         MaxAge: 3600,

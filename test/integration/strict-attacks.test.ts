@@ -12,6 +12,7 @@ import { makeSignPostHandler, makeSignPutHandler } from "../../functions/handler
 import type { SignPostResponse, SignPutResponse } from "../../functions/schemas.js";
 import { encodeEventKey, toAwsS3Event } from "../../local/s3-events.js";
 import { bodyOf, httpEvent } from "../support/fixtures.js";
+import { documented } from "../support/openapi.js";
 import { strictDeps, strictS3 } from "../support/integration.js";
 import { pushNotifications, type Notifications } from "../support/rgw-notifications.js";
 
@@ -27,9 +28,9 @@ describe.skipIf(!strictS3)("attacks RGW lets through, undone by the record step"
   let env: Awaited<ReturnType<typeof strictDeps>>;
   let notifications: Notifications;
   const signPut = async (sub: string) =>
-    bodyOf(await makeSignPutHandler(env.deps)(httpEvent({ claims: { sub }, body: { profile: "avatar", filename: "me.png", contentType: "image/png", size: png.length } }))) as SignPutResponse;
+    bodyOf(await documented("signPut", makeSignPutHandler(env.deps))(httpEvent({ claims: { sub }, body: { profile: "avatar", filename: "me.png", contentType: "image/png", size: png.length } }))) as SignPutResponse;
   const signPost = async (body: Record<string, unknown>) =>
-    bodyOf(await makeSignPostHandler(env.deps)(httpEvent({ claims: { sub: "alice" }, body: { profile: "avatar", contentType: "image/png", ...body } }))) as SignPostResponse;
+    bodyOf(await documented("signPost", makeSignPostHandler(env.deps))(httpEvent({ claims: { sub: "alice" }, body: { profile: "avatar", contentType: "image/png", ...body } }))) as SignPostResponse;
   const recorded = async <T>(records: number, action: () => Promise<T>) => {
     const before = notifications.received;
     const result = await action();
@@ -79,7 +80,7 @@ describe.skipIf(!strictS3)("attacks RGW lets through, undone by the record step"
   it("never deletes the client's valid POST that lands between a rejection and its delete", async () => {
     // A bucket without notifications: this test times the record step itself.
     const quiet = await strictDeps();
-    const t = bodyOf(await makeSignPostHandler(quiet.deps)(httpEvent({ claims: { sub: "alice" }, body: { profile: "avatar", contentType: "image/png", filename: "me.png" } }))) as SignPostResponse;
+    const t = bodyOf(await documented("signPost", makeSignPostHandler(quiet.deps))(httpEvent({ claims: { sub: "alice" }, body: { profile: "avatar", contentType: "image/png", filename: "me.png" } }))) as SignPostResponse;
     // A bad object at the ticket's key (written directly: neither a POST nor the right type).
     await quiet.s3.send(new PutObjectCommand({ Bucket: quiet.bucket, Key: t.key, Body: png, ContentType: "text/html", Metadata: { "upload-id": t.uploadId } }));
     const store = quiet.tickets.store;

@@ -7,7 +7,9 @@ import { PostPresigner } from "../../functions/adapters/post-presigner.js";
 import { makeSignPostHandler } from "../../functions/handlers/sign.js";
 import type { SignPostResponse } from "../../functions/schemas.js";
 import { bodyOf, httpEvent } from "../support/fixtures.js";
-import { ownerS3, strictDeps, strictS3 } from "../support/integration.js";
+import { documented } from "../support/openapi.js";
+import type { HttpEvent } from "../../functions/http.js";
+import { strictDeps, strictS3 } from "../support/integration.js";
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) % 256);
 
@@ -21,7 +23,7 @@ function postForm(ticket: Pick<SignPostResponse, "url" | "fields">, file: Uint8A
 
 describe.skipIf(!strictS3)("presigned POST against a strict S3", () => {
   let env: Awaited<ReturnType<typeof strictDeps>>;
-  let sign: ReturnType<typeof makeSignPostHandler>;
+  let sign: (event: HttpEvent) => Promise<{ statusCode?: number; body?: string }>;
   const ticket = async (body: Record<string, unknown> = {}) => {
     const result = await sign(httpEvent({ body: { profile: "avatar", filename: "me.png", contentType: "image/png", maxBytes: 4096, metadata: { caption: "hi" }, ...body }, claims: { sub: "alice" } }));
     expect(result.statusCode).toBe(201);
@@ -30,7 +32,7 @@ describe.skipIf(!strictS3)("presigned POST against a strict S3", () => {
 
   beforeAll(async () => {
     env = await strictDeps();
-    sign = makeSignPostHandler(env.deps);
+    sign = documented("signPost", makeSignPostHandler(env.deps));
   });
 
   it("accepts the matching form and stores type and metadata", async () => {
@@ -81,8 +83,8 @@ describe.skipIf(!strictS3)("presigned POST against a strict S3", () => {
   });
 
   it("refuses an expired policy", async () => {
-    const signer = new PostPresigner(ownerS3({ systemClockOffset: -2 * 3600 * 1000 }), env.bucket);
-    const expired = makeSignPostHandler({ ...env.deps, signer });
+    const signer = new PostPresigner({ bucket: env.bucket, region: strictS3!.region, endpoint: strictS3!.endpoint, credentials: strictS3!, now: () => new Date(Date.now() - 2 * 3600 * 1000) });
+    const expired = documented("signPost", makeSignPostHandler({ ...env.deps, signer }));
     const t = bodyOf(await expired(httpEvent({ body: { profile: "avatar", filename: "old.png", contentType: "image/png" }, claims: { sub: "alice" } }))) as SignPostResponse;
     const res = await postForm(t, bytes(100));
     expect(res.status).toBe(403);

@@ -8,6 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { makeSignPutHandler } from "../../functions/handlers/sign.js";
 import type { SignPutResponse } from "../../functions/schemas.js";
 import { bodyOf, httpEvent } from "../support/fixtures.js";
+import { documented } from "../support/openapi.js";
+import type { HttpEvent } from "../../functions/http.js";
 import { strictDeps, strictS3 } from "../support/integration.js";
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) % 256);
@@ -24,7 +26,7 @@ function upload(ticket: Pick<SignPutResponse, "url" | "headers">, body: Uint8Arr
 
 describe.skipIf(!strictS3)("presigned PUT against a strict S3", () => {
   let env: Awaited<ReturnType<typeof strictDeps>>;
-  let sign: ReturnType<typeof makeSignPutHandler>;
+  let sign: (event: HttpEvent) => Promise<{ statusCode?: number; body?: string }>;
   const ticket = async (body: Record<string, unknown> = {}) => {
     const result = await sign(httpEvent({ body: { profile: "avatar", filename: "me.png", contentType: "image/png", size: png.length, metadata: { caption: "hi" }, ...body }, claims: { sub: "alice" } }));
     expect(result.statusCode).toBe(201);
@@ -33,7 +35,7 @@ describe.skipIf(!strictS3)("presigned PUT against a strict S3", () => {
 
   beforeAll(async () => {
     env = await strictDeps();
-    sign = makeSignPutHandler(env.deps);
+    sign = documented("signPut", makeSignPutHandler(env.deps));
   });
 
   it("accepts the matching upload and stores type, metadata and bytes", async () => {
@@ -98,7 +100,7 @@ describe.skipIf(!strictS3)("presigned PUT against a strict S3", () => {
 
   it("refuses an expired URL", async () => {
     const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
-    const expired = makeSignPutHandler({ ...env.deps, clock: { now: () => twoHoursAgo } });
+    const expired = documented("signPut", makeSignPutHandler({ ...env.deps, clock: { now: () => twoHoursAgo } }));
     const t = bodyOf(await expired(httpEvent({ body: { profile: "avatar", filename: "old.png", contentType: "image/png", size: png.length }, claims: { sub: "alice" } }))) as SignPutResponse;
     const res = await upload(t, png);
     expect(res.status).toBe(403);

@@ -10,6 +10,7 @@ import { makeSignPostHandler, makeSignPutHandler } from "../../functions/handler
 import { toAwsS3Event } from "../../local/s3-events.js";
 import type { SignPostResponse, SignPutResponse } from "../../functions/schemas.js";
 import { bodyOf, httpEvent } from "../support/fixtures.js";
+import { documented } from "../support/openapi.js";
 import { strictDeps, strictS3 } from "../support/integration.js";
 import { pushNotifications, type Notifications } from "../support/rgw-notifications.js";
 
@@ -20,7 +21,7 @@ describe.skipIf(!strictS3)("recording uploads pushed by RGW notifications", () =
   let notifications: Notifications;
   const claims = { sub: "alice" };
   const signPut = async () =>
-    bodyOf(await makeSignPutHandler(env.deps)(httpEvent({ claims, body: { profile: "avatar", filename: "me.png", contentType: "image/png", size: png.length, metadata: { caption: "hi" } } }))) as SignPutResponse;
+    bodyOf(await documented("signPut", makeSignPutHandler(env.deps))(httpEvent({ claims, body: { profile: "avatar", filename: "me.png", contentType: "image/png", size: png.length, metadata: { caption: "hi" } } }))) as SignPutResponse;
   const put = (t: SignPutResponse) => {
     const { "content-length": _, ...headers } = t.headers;
     return fetch(t.url, { method: "PUT", headers, body: png });
@@ -48,7 +49,7 @@ describe.skipIf(!strictS3)("recording uploads pushed by RGW notifications", () =
   });
 
   it("completes a real POST upload under the substituted ${filename}", async () => {
-    const t = bodyOf(await makeSignPostHandler(env.deps)(httpEvent({ claims, body: { profile: "avatar", contentType: "image/png", metadata: { caption: "hi" } } }))) as SignPostResponse;
+    const t = bodyOf(await documented("signPost", makeSignPostHandler(env.deps))(httpEvent({ claims, body: { profile: "avatar", contentType: "image/png", metadata: { caption: "hi" } } }))) as SignPostResponse;
     const form = new FormData();
     for (const [k, v] of Object.entries(t.fields)) form.append(k, v);
     form.append("file", new Blob([png]), "holiday pic+1%.png");

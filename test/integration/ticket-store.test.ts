@@ -10,6 +10,7 @@ import { makeSignPutHandler } from "../../functions/handlers/sign.js";
 import { makeGetUploadHandler, makeListUploadsHandler } from "../../functions/handlers/uploads.js";
 import { Ticket } from "../../functions/schemas.js";
 import { bodyOf, httpEvent, memoryDeps } from "../support/fixtures.js";
+import { documented } from "../support/openapi.js";
 import { ticketTable } from "../support/integration.js";
 import { monotonicFactory } from "ulid";
 import { LOCAL_DYNAMO_CREDENTIALS } from "../../local/embedded.js";
@@ -20,7 +21,7 @@ afterEach(() => vi.restoreAllMocks());
 describe("DynamoTicketStore", () => {
   it("updates only from the version it read, removes attributes set to undefined, and bumps the version", async () => {
     const { store, writer, get } = await ticketTable();
-    const handler = makeSignPutHandler(memoryDeps({ tickets: writer }).deps);
+    const handler = documented("signPut", makeSignPutHandler(memoryDeps({ tickets: writer }).deps));
     const { uploadId } = bodyOf(await handler(httpEvent()));
     expect(await store.update(uploadId, 0, { status: "rejected", rejectReason: "too big" })).toBe(true);
     expect(await get(uploadId)).toMatchObject({ status: "rejected", rejectReason: "too big", version: 1 });
@@ -39,7 +40,7 @@ describe("DynamoTicketStore", () => {
 describe("DynamoTicketWriter (the sign functions' lean PutItem)", () => {
   it("writes exactly the ticket the SDK's document client reads back", async () => {
     const { writer, get } = await ticketTable();
-    const handler = makeSignPutHandler(memoryDeps({ tickets: writer }).deps);
+    const handler = documented("signPut", makeSignPutHandler(memoryDeps({ tickets: writer }).deps));
     const { uploadId } = bodyOf(await handler(httpEvent()));
     const ticket = Ticket.parse(await get(uploadId));
     expect(ticket).toMatchObject({ uploadId, status: "pending", declaredSize: 12345, metadata: { caption: "hi" }, version: 0 });
@@ -48,7 +49,7 @@ describe("DynamoTicketWriter (the sign functions' lean PutItem)", () => {
 
   it("refuses to overwrite a ticket, and leaves it as it was", async () => {
     const { writer, store, get } = await ticketTable();
-    const handler = makeSignPutHandler({ ...memoryDeps({ tickets: writer }).deps, ids: { next: () => "01KAGX5Z2N3Q4R5S6T7V8W9XYZ" } });
+    const handler = documented("signPut", makeSignPutHandler({ ...memoryDeps({ tickets: writer }).deps, ids: { next: () => "01KAGX5Z2N3Q4R5S6T7V8W9XYZ" } }));
     expect((await handler(httpEvent())).statusCode).toBe(201);
     const first = await get("01KAGX5Z2N3Q4R5S6T7V8W9XYZ");
     await expect(writer.create({ ...first!, owner: "mallory" })).rejects.toThrow(/already exists/);
@@ -58,7 +59,7 @@ describe("DynamoTicketWriter (the sign functions' lean PutItem)", () => {
   it("fails the signing (500, no URL) when the table is missing", async () => {
     const missing = new DynamoTicketWriter({ table: "no-such-table", region: "us-east-1", endpoint: inject("dynamoEndpoint"), credentials: LOCAL_DYNAMO_CREDENTIALS });
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const result = await makeSignPutHandler(memoryDeps({ tickets: missing }).deps)(httpEvent());
+    const result = await documented("signPut", makeSignPutHandler(memoryDeps({ tickets: missing }).deps))(httpEvent());
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result)).toEqual({ error: { code: "internal", message: expect.any(String) } });
     // Logged once, with the cause the client is not shown.
@@ -135,7 +136,7 @@ describe("status routes over DynamoDB", () => {
     const { store, writer } = await ticketTable();
     let now = Date.parse("2026-11-21T10:00:00.000Z");
     const clock = { now: () => new Date(now) };
-    const sign = makeSignPutHandler(memoryDeps({ tickets: writer, clock, ids: { next: () => monotonic(now) } }).deps);
+    const sign = documented("signPut", makeSignPutHandler(memoryDeps({ tickets: writer, clock, ids: { next: () => monotonic(now) } }).deps));
     const mine: string[] = [];
     for (let i = 0; i < 9; i++) {
       now += 1000;
@@ -143,7 +144,7 @@ describe("status routes over DynamoDB", () => {
       await sign(httpEvent({ claims: { sub: "bob" }, body: { profile: "avatar", filename: "b.png", contentType: "image/png", size: 5 } }));
     }
     await store.update(mine[4]!, 0, { status: "completed" });
-    const list = makeListUploadsHandler({ tickets: store, clock });
+    const list = documented("listUploads", makeListUploadsHandler({ tickets: store, clock }));
     const collect = async (query: Record<string, string>) => {
       const seen: string[] = [];
       let cursor: string | null = null;
@@ -160,7 +161,7 @@ describe("status routes over DynamoDB", () => {
     expect(await collect({ limit: "2", status: "completed" })).toEqual([mine[4]]);
     expect(await collect({ limit: "3", status: "pending" })).toEqual([...mine].reverse().filter((id) => id !== mine[4]));
 
-    const get = makeGetUploadHandler({ tickets: store, clock });
+    const get = documented("getUpload", makeGetUploadHandler({ tickets: store, clock }));
     const event = (sub: string) => ({ ...httpEvent({ claims: { sub } }), pathParameters: { uploadId: mine[0]! } });
     expect(bodyOf(await get(event("alice"))).filename).toBe("0.png");
     expect((await get(event("bob"))).statusCode).toBe(404);

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { keyPrefix, ownerSegment, parseObjectKey, sanitizeFilename } from "../../functions/domain/keys.js";
 
 const SAFE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
+/** Stems that no ASCII-only generator makes: CJK, accents, emoji, spaces, symbols, invisible marks. */
+const STEM_PIECES = ["报告", "東京", "タワー", "한국어", "é", "e\u0301", "ß", "Ω", "Привет", "😀", "👩‍👩‍👧", "🇫🇷", " ", "?", "*", ":", "\"", "<>", "|", "½", "\u200E", "\u202E", "\u0000", "\t", ".", "..", "_", "-", "a", "Z", "9"];
 
 describe("sanitizeFilename", () => {
   it.each([
@@ -25,7 +27,21 @@ describe("sanitizeFilename", () => {
     ["/", "file"],
     [".env", "env"],
     ["trailing.dots...", "trailing.dots"],
-    ["Cafe\u0301.png", "Caf.png"],
+    ["Cafe\u0301.png", "Cafe.png"],
+    ["报告.png", "BaoGao.png"],
+    ["résumé final.png", "resume_final.png"],
+    ["????.png", "file.png"],
+    ["😀.png", "file.png"],
+    ["..png", "file.png"],
+    ["\u200E.png", "file.png"],
+    ["Привет мир.docx", "Privet_mir.docx"],
+    ["photo.JPG", "photo.JPG"],
+    ["archive.tar.gz", "archive.tar.gz"],
+    ["a (b).c.png", "a_b.c.png"],
+    ["__init__.py", "__init__.py"],
+    ["report.报告", "report.BaoGao"],
+    ["a.b c", "a.b_c"],
+    ["½.txt", "1_2.txt"],
   ])("%j → %j", (input, expected) => {
     expect(sanitizeFilename(input)).toBe(expected);
   });
@@ -36,6 +52,12 @@ describe("sanitizeFilename", () => {
     expect(name.endsWith(".jpeg")).toBe(true);
   });
 
+  it("cuts long transliterated names to 128 characters and keeps the extension", () => {
+    const name = sanitizeFilename(`${"报告".repeat(200)}.png`);
+    expect(name).toHaveLength(128);
+    expect(name).toMatch(/^(BaoGao)+(Bao|BaoGao|Ba|B|BaoG|BaoGa)?\.png$/);
+  });
+
   it("always yields 1-128 safe characters, never . or .., for any input", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 1500 }), (input) => {
@@ -44,6 +66,47 @@ describe("sanitizeFilename", () => {
         expect(name).not.toBe(".");
         expect(name).not.toBe("..");
         expect(name.startsWith(".")).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("always yields 1-128 safe characters for names full of letters outside ASCII", () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...STEM_PIECES), { maxLength: 300 }), (pieces) => {
+        const name = sanitizeFilename(pieces.join(""));
+        expect(name).toMatch(SAFE_NAME);
+        expect(name.startsWith(".")).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("keeps an ASCII extension for any stem", () => {
+    const stem = fc.oneof(
+      fc.string({ unit: "binary", minLength: 1, maxLength: 300 }),
+      fc.array(fc.constantFrom(...STEM_PIECES), { minLength: 1, maxLength: 100 }).map((pieces) => pieces.join("")),
+    );
+    fc.assert(
+      fc.property(stem.filter((s) => !/[/\\]/.test(s)), fc.stringMatching(/^[A-Za-z0-9]{1,16}$/), (rawStem, ext) => {
+        const name = sanitizeFilename(`${rawStem}.${ext}`);
+        expect(name).toMatch(SAFE_NAME);
+        expect(name.endsWith(`.${ext}`)).toBe(true);
+        expect(name.length).toBeGreaterThan(ext.length + 1);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("leaves ASCII-only safe names as they are", () => {
+    const segment = fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/);
+    const safe = fc
+      .array(segment, { minLength: 1, maxLength: 8 })
+      .map((segments) => segments.join("."))
+      .filter((name) => name.length <= 128);
+    fc.assert(
+      fc.property(safe, (name) => {
+        expect(sanitizeFilename(name)).toBe(name);
       }),
       { numRuns: 2000 },
     );

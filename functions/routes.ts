@@ -1,0 +1,106 @@
+/**
+ * The one route table. The stack's functions and API routes, the local server's routing, the
+ * OpenAPI document, the client's types and the test and bench entry lists are all derived from
+ * it; tests fail when any of them disagrees. Adding a route is one entry here, its handler, and
+ * (for a new Lambda entry) its file under `functions/`.
+ *
+ * No CDK import and no handler import: Lambda entries import their own handler and schemas,
+ * never this table, so each bundle carries only what it runs.
+ */
+import type * as z from "zod/v4/core";
+import { MAX_BODY_BYTES } from "./domain/limits.js";
+import {
+  HealthResponse,
+  ListUploadsQuery,
+  ListUploadsResponse,
+  OpenApiDocument,
+  ProfilesResponse,
+  SignPostRequest,
+  SignPostResponse,
+  SignPutRequest,
+  SignPutResponse,
+  TicketView,
+  UploadIdParams,
+} from "./schemas.js";
+
+/** The Lambda entries that answer HTTP routes, one file each under `functions/`. */
+export type HttpEntry = "public" | "sign-put" | "sign-post" | "get-upload" | "list-uploads";
+
+/** Statuses of the contract's error table. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 501;
+
+export interface Route {
+  /** Unique, camelCase; the OpenAPI operationId and the client's name for it. */
+  readonly id: string;
+  readonly method: "GET" | "POST" | "DELETE";
+  /** API Gateway syntax: `/uploads/{uploadId}`. */
+  readonly path: string;
+  /** The Lambda entry (file under `functions/`) that runs it. */
+  readonly entry: HttpEntry;
+  /** `jwt`: behind the JWT authorizer; `none`: public. */
+  readonly auth: "jwt" | "none";
+  readonly summary: string;
+  readonly body?: z.$ZodType;
+  readonly query?: z.$ZodType;
+  readonly params?: z.$ZodType;
+  /** Success status and body. */
+  readonly status: 200 | 201;
+  readonly response: z.$ZodType;
+  /** Every error status the route can answer (each with the contract's error body). */
+  readonly errors: readonly ErrorStatus[];
+  /** Largest request body in bytes, for routes with a body. */
+  readonly bodyLimit?: number;
+}
+
+/** What every route can answer: an unexpected failure. */
+const ALWAYS = [500] as const;
+/** What every route behind the JWT authorizer can answer on top of its own. */
+const AUTHED = [401, ...ALWAYS] as const;
+/** What every JSON body can get wrong. */
+const BODY = [400, 413, 422] as const;
+
+export const routes = [
+  {
+    id: "health", method: "GET", path: "/health", entry: "public", auth: "none",
+    summary: "Liveness: the API answers.", status: 200, response: HealthResponse, errors: ALWAYS,
+  },
+  {
+    id: "listProfiles", method: "GET", path: "/profiles", entry: "public", auth: "none",
+    summary: "The upload profiles clients may ask for (restricted ones are marked, their groups not shown).",
+    status: 200, response: ProfilesResponse, errors: ALWAYS,
+  },
+  {
+    id: "openApi", method: "GET", path: "/openapi.json", entry: "public", auth: "none",
+    summary: "This API's OpenAPI 3.1 document.", status: 200, response: OpenApiDocument, errors: ALWAYS,
+  },
+  {
+    id: "signPut", method: "POST", path: "/sign/put", entry: "sign-put", auth: "jwt",
+    summary: "A presigned PUT URL: type, exact length, metadata, optional checksum and If-None-Match are signed.",
+    body: SignPutRequest, bodyLimit: MAX_BODY_BYTES, status: 201, response: SignPutResponse,
+    errors: [...BODY, 403, 415, ...AUTHED],
+  },
+  {
+    id: "signPost", method: "POST", path: "/sign/post", entry: "sign-post", auth: "jwt",
+    summary: "A presigned POST policy: size range, key prefix, content type and metadata enforced by S3.",
+    body: SignPostRequest, bodyLimit: MAX_BODY_BYTES, status: 201, response: SignPostResponse,
+    errors: [...BODY, 403, 415, ...AUTHED],
+  },
+  {
+    id: "getUpload", method: "GET", path: "/uploads/{uploadId}", entry: "get-upload", auth: "jwt",
+    summary: "The caller's ticket and its status.", params: UploadIdParams, status: 200, response: TicketView,
+    errors: [404, ...AUTHED],
+  },
+  {
+    id: "listUploads", method: "GET", path: "/uploads", entry: "list-uploads", auth: "jwt",
+    summary: "The caller's tickets, newest first.", query: ListUploadsQuery, status: 200, response: ListUploadsResponse,
+    errors: [422, ...AUTHED],
+  },
+] as const satisfies readonly Route[];
+
+export type RouteId = (typeof routes)[number]["id"];
+
+/** `METHOD /path`, as API Gateway names a route (`event.routeKey`). */
+export const routeKey = (route: Pick<Route, "method" | "path">) => `${route.method} ${route.path}`;
+
+/** The Lambda entries that answer HTTP routes, in table order. */
+export const httpEntries = (): HttpEntry[] => [...new Set(routes.map((r) => r.entry))];

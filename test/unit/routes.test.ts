@@ -1,0 +1,103 @@
+/**
+ * The route table is the one place routes are listed: the handlers validate with the very
+ * schemas it names, every Lambda entry exists and dispatches its routes, and the committed
+ * OpenAPI document is the one the table generates, valid OpenAPI 3.1.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { validate, compileErrors } from "@readme/openapi-parser";
+import { describe, expect, it, vi } from "vitest";
+import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
+import { makeRouteHandlers } from "../../functions/handlers/all.js";
+import { MAX_BODY_BYTES } from "../../functions/domain/limits.js";
+import { openApiDocument } from "../../functions/openapi.js";
+import { httpEntries, routeKey, routes } from "../../functions/routes.js";
+import { bodyOf, httpEvent, memoryDeps, MemoryTicketStore, NOW } from "../support/fixtures.js";
+
+const { deps } = memoryDeps();
+const handlers = makeRouteHandlers({ sign: deps, status: { tickets: new MemoryTicketStore(), clock: { now: () => NOW } } });
+
+describe("the route table", () => {
+  it("names each route once, by id and by method and path", () => {
+    expect(new Set(routes.map((r) => r.id)).size).toBe(routes.length);
+    expect(new Set(routes.map(routeKey)).size).toBe(routes.length);
+  });
+
+  it("names Lambda entries that exist, each with a handler export file", () => {
+    for (const entry of httpEntries()) expect(existsSync(new URL(`../../functions/${entry}.ts`, import.meta.url)), entry).toBe(true);
+  });
+
+  it.each(routes.map((r) => [r.id, r] as const))("%s: its handler validates with the very schemas, auth and body limit the table names", (id, route) => {
+    const { spec } = handlers[id];
+    expect(spec.auth).toBe(route.auth === "jwt");
+    expect(spec.body).toBe("body" in route ? route.body : undefined);
+    expect(spec.query).toBe("query" in route ? route.query : undefined);
+    expect(spec.params).toBe("params" in route ? route.params : undefined);
+    expect(spec.bodyLimit ?? MAX_BODY_BYTES).toBe("bodyLimit" in route ? route.bodyLimit : MAX_BODY_BYTES);
+    expect(route.errors).toContain(500);
+    if (route.auth === "jwt") expect(route.errors).toContain(401);
+    if ("body" in route) expect(route.errors).toEqual(expect.arrayContaining([400, 413, 422]));
+  });
+
+  it("the public entry dispatches exactly its routes and answers anything else with the contract's 404", async () => {
+    vi.stubEnv("BUCKET_NAME", "uploads");
+    vi.stubEnv("TABLE_NAME", "tickets");
+    vi.stubEnv("PROFILES", JSON.stringify(DEMO_PROFILES));
+    const { handler } = await import("../../functions/public.js");
+    vi.unstubAllEnvs();
+    for (const route of routes.filter((r) => r.entry === "public")) {
+      const result = await handler({ ...httpEvent(), routeKey: routeKey(route), rawPath: route.path });
+      expect(result.statusCode, route.id).toBe(200);
+    }
+    const missing = await handler({ ...httpEvent(), routeKey: "$default", rawPath: "/nope" });
+    expect(missing.statusCode).toBe(404);
+    expect(bodyOf(missing).error.code).toBe("not_found");
+  });
+});
+
+describe("openapi.json", () => {
+  const committed = JSON.parse(readFileSync(new URL("../../openapi.json", import.meta.url), "utf8"));
+
+  it("is the document the route table generates (run `npm run openapi` after changing a route)", () => {
+    expect(committed).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+  });
+
+  it("is valid OpenAPI 3.1 by a maintained validator", async () => {
+    const result = await validate(structuredClone(committed));
+    expect(result.valid ? "" : compileErrors(result)).toBe("");
+  });
+
+  it("has every route with its parameters, body, success and error answers, and the bearer scheme where the JWT is needed", () => {
+    for (const route of routes) {
+      const op = committed.paths[route.path][route.method.toLowerCase()];
+      expect(op.operationId).toBe(route.id);
+      expect(Object.keys(op.responses).map(Number).sort()).toEqual([route.status, ...route.errors].sort());
+      expect(op.security).toEqual(route.auth === "jwt" ? [{ bearerJwt: [] }] : []);
+      if ("body" in route) expect(op.requestBody.content["application/json"].schema.type).toBe("object");
+      for (const name of route.path.match(/\{(\w+)\}/g)?.map((p) => p.slice(1, -1)) ?? []) {
+        expect(op.parameters).toContainEqual(expect.objectContaining({ name, in: "path", required: true }));
+      }
+    }
+    expect(committed.components.securitySchemes.bearerJwt).toEqual({ type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  });
+
+  it("documents media types in any case, as the API accepts them", () => {
+    const pattern = new RegExp(committed.paths["/sign/put"].post.requestBody.content["application/json"].schema.properties.contentType.pattern);
+    expect(pattern.test("IMAGE/PNG")).toBe(true);
+    expect(pattern.test("image/png; charset=x")).toBe(false);
+  });
+
+  it("GET /openapi.json serves it", async () => {
+    expect(bodyOf(await handlers.openApi(httpEvent()))).toEqual(committed);
+  });
+});
+
+describe("the answer check of the integration tests", () => {
+  it("can fail: an undeclared status, a body its schema refuses", async () => {
+    const { expectDocumented } = await import("../support/openapi.js");
+    const route = routes.find((r) => r.id === "getUpload")!;
+    expect(() => expectDocumented(route, 418, {})).toThrow(/does not declare/);
+    expect(() => expectDocumented(route, 404, { error: { code: "Not Found" } })).toThrow();
+    expect(() => expectDocumented(route, 200, { uploadId: 1 })).toThrow();
+    expectDocumented(route, 404, { error: { code: "not_found", message: "No such upload." } });
+  });
+});
