@@ -1,9 +1,10 @@
 /**
- * Local mode: the Lambda handlers behind a plain HTTP server on 127.0.0.1, each request
+ * Local mode: the Lambda handlers behind a plain HTTP server (on 127.0.0.1 unless HOST says
+ * otherwise), each request
  * turned into the API Gateway event the Lambda would get, with a JWT authorizer in front.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { isIPv6, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { dynamoClient, s3Client } from "../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../functions/adapters/dynamo-ticket-store.js";
@@ -12,11 +13,10 @@ import { S3ObjectStore } from "../functions/adapters/s3-object-store.js";
 import { s3Signer } from "../functions/adapters/s3-signer.js";
 import { systemClock, ulidIds } from "../functions/deps.js";
 import { MAX_BODY_BYTES } from "../functions/domain/limits.js";
-import { AppError, BodyTooLargeError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../functions/errors.js";
-import { makeHealthHandler, makeProfilesHandler } from "../functions/handlers/public.js";
+import { AppError, BodyTooLargeError, ConfigError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../functions/errors.js";
+import { makeRouteHandlers } from "../functions/handlers/all.js";
 import { makeRecordHandler, readS3Event } from "../functions/handlers/record.js";
-import { makeSignPostHandler, makeSignPutHandler } from "../functions/handlers/sign.js";
-import { makeGetUploadHandler, makeListUploadsHandler } from "../functions/handlers/uploads.js";
+import { routes } from "../functions/routes.js";
 import { errorResponse, httpHandler, logUnexpected, ok, parseBody, parseJsonObject, type HttpHandler, type HttpResult } from "../functions/http.js";
 import { logger } from "../functions/log.js";
 import { createLocalAuth, DevTokenRequest } from "./auth.js";
@@ -24,18 +24,19 @@ import type { LocalConfig } from "./config.js";
 import { demoAssets } from "./demo/assets.js";
 import { EMBEDDED_S3_CREDENTIALS, LOCAL_DYNAMO_CREDENTIALS, startEmbeddedDynamo, startEmbeddedS3, type Embedded } from "./embedded.js";
 import { toHttpEvent } from "./http-event.js";
-import { ensureBucket, ensureTable } from "./resources.js";
+import { assertReachable, ensureBucket, ensureTable } from "./resources.js";
 import { toAwsS3Event } from "./s3-events.js";
 
 const TABLE = "upload-broker-tickets";
 /** API Gateway refuses payloads above 10 MB; the handlers refuse far less. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
-interface Route {
+interface LocalRoute {
   method: string;
   path: string;
   auth: boolean;
   handler: HttpHandler;
+  pattern: RegExp;
 }
 
 export interface LocalServer {
@@ -58,7 +59,7 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
       .then(() => serve(req, res))
       .catch((error: unknown) => {
         logUnexpected(error);
-        send(res, errorResponse(error), undefined);
+        send(res, errorResponse(error), allowedOrigin(req.headers.origin));
       });
   });
   // What Node's parser cannot read (a bad header line, say) gets the contract's shape too.
@@ -67,24 +68,29 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
     const { body } = errorResponse(new AppError(400, "bad_request", "The request is not valid HTTP."));
     socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body!)}\r\nconnection: close\r\n\r\n${body}`);
   });
-  await new Promise<void>((resolve) => http.listen(config.port, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const origins = [url, url.replace("127.0.0.1", "localhost")];
+  await listen(http, config.port, config.host);
+  const port = (http.address() as AddressInfo).port;
+  // The URL (and so the token issuer) is 127.0.0.1 whenever loopback is served; tokens are
+  // minted and checked by this server alone, so one issuer serves every host name.
+  const specific = !["0.0.0.0", "::", "127.0.0.1"].includes(config.host);
+  const urlHost = specific ? hostLiteral(config.host) : "127.0.0.1";
+  const url = `http://${urlHost}:${port}`;
+  // Host names the server answers to (the DNS-rebinding guard), and origins allowed to call it:
+  // its own pages under each of those names, then CORS_ORIGINS.
+  const hostNames = [...new Set(["127.0.0.1", "localhost", urlHost, ...config.allowedHosts])];
+  const hosts = hostNames.flatMap((h) => (port === 80 ? [`${h}:80`, h] : [`${h}:${port}`]));
+  const origins = [...new Set([...hostNames.map((h) => `http://${h}${port === 80 ? "" : `:${port}`}`), ...config.corsOrigins])];
+  const allowedOrigin = (origin: string | undefined) => (origin !== undefined && origins.includes(origin) ? origin : undefined);
 
   let onEmbeddedEvent: (event: unknown) => void = () => undefined;
-  const s3Server = config.s3Endpoint
-    ? undefined
-    : await startEmbeddedS3(join(config.dataDir, "s3"), (event) => onEmbeddedEvent(event));
-  const dynamoServer = config.dynamoEndpoint ? undefined : await startEmbeddedDynamo(join(config.dataDir, "dynamodb"));
-  embedded.push(...[s3Server, dynamoServer].filter((e): e is Embedded => e !== undefined));
-  const s3Endpoint = config.s3Endpoint ?? s3Server!.endpoint;
-  const dynamoEndpoint = config.dynamoEndpoint ?? dynamoServer!.endpoint;
-
-  const credentials = config.credentials ?? EMBEDDED_S3_CREDENTIALS;
-  const s3 = s3Client({ region: config.region, endpoint: s3Endpoint, credentials });
-  const dynamo = dynamoClient({ region: config.region, endpoint: dynamoEndpoint, credentials: LOCAL_DYNAMO_CREDENTIALS });
-  await ensureBucket(s3, config.bucket, origins);
-  await ensureTable(dynamo, TABLE);
+  const { s3Endpoint, dynamoEndpoint, credentials, s3, dynamo } = await startBackends(config, origins, embedded, (event) => onEmbeddedEvent(event)).catch(
+    async (error: unknown) => {
+      // A start-up mistake leaves nothing running behind it.
+      await closeHttp(http);
+      for (const server of embedded) await server.close().catch(() => undefined);
+      throw error;
+    },
+  );
 
   const tickets = new DynamoTicketStore(dynamo, TABLE);
   const signer = s3Signer({ bucket: config.bucket, region: config.region, endpoint: s3Endpoint, credentials });
@@ -100,13 +106,10 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
     record(toAwsS3Event(event, { rawKeys: true })).catch((error: unknown) => logger.error("embedded S3 event failed", { error: String(error) }));
   };
 
-  const routes: Route[] = [
-    { method: "GET", path: "/health", auth: false, handler: makeHealthHandler() },
-    { method: "GET", path: "/profiles", auth: false, handler: makeProfilesHandler(sign) },
-    { method: "POST", path: "/sign/put", auth: true, handler: makeSignPutHandler(sign) },
-    { method: "POST", path: "/sign/post", auth: true, handler: makeSignPostHandler(sign) },
-    { method: "GET", path: "/uploads", auth: true, handler: makeListUploadsHandler(status) },
-    { method: "GET", path: "/uploads/{uploadId}", auth: true, handler: makeGetUploadHandler(status) },
+  // The contract's routes, from the table; then local mode's own.
+  const handlers = makeRouteHandlers({ sign, status });
+  const table: LocalRoute[] = [
+    ...routes.map((route) => ({ method: route.method, path: route.path, auth: route.auth === "jwt", handler: handlers[route.id] })),
     // Local mode only: these routes do not exist in the deployed stack.
     {
       method: "POST", path: "/dev/token", auth: false,
@@ -126,24 +129,23 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
     { method: "GET", path: "/.well-known/jwks.json", auth: false, handler: async () => ok(await auth.jwks()) },
     { method: "GET", path: "/", auth: false, handler: async () => demo.page },
     { method: "GET", path: "/demo.js", auth: false, handler: async () => demo.script },
-  ];
+  ].map((route) => ({ ...route, pattern: new RegExp(`^${route.path.replace(/\./g, "\\.").replace(/\{(\w+)\}/g, "(?<$1>[^/]+)")}$`) }));
 
   ready();
 
-  const hosts = origins.map((o) => new URL(o).host);
-  const table = routes.map((route) => ({
-    ...route,
-    pattern: new RegExp(`^${route.path.replace(/\{(\w+)\}/g, "(?<$1>[^/]+)")}$`),
-  }));
-
   async function serve(req: IncomingMessage, res: ServerResponse) {
     // The dev routes need no token and /dev/s3-events deletes objects: refuse requests from
-    // other sites (any foreign Origin, simple POSTs included) and DNS-rebound host names.
-    if ((req.headers.origin !== undefined && !origins.includes(req.headers.origin)) || !hosts.includes(req.headers.host ?? "")) {
-      return send(res, errorResponse(new ForbiddenError("Local mode only answers its own pages on 127.0.0.1 or localhost.")), undefined);
+    // other sites (any foreign Origin not in CORS_ORIGINS, simple POSTs included) and
+    // DNS-rebound host names (any Host not 127.0.0.1, localhost or in ALLOWED_HOSTS).
+    if ((req.headers.origin !== undefined && !origins.includes(req.headers.origin)) || !hosts.includes(req.headers.host?.toLowerCase() ?? "")) {
+      return send(res, errorResponse(new ForbiddenError("Local mode only answers its own pages and CORS_ORIGINS, under 127.0.0.1, localhost or ALLOWED_HOSTS.")), undefined);
     }
     const origin = req.headers.origin;
     const path = requestPath(req.url);
+    // It deletes objects and needs no token: only this machine may feed it events.
+    if (path === "/dev/s3-events" && !isLoopback(req.socket.remoteAddress)) {
+      return send(res, errorResponse(new ForbiddenError("/dev/s3-events only answers clients on this machine.")), origin);
+    }
     if (req.method === "OPTIONS") return send(res, { statusCode: 204 }, origin, true);
     const body = await readBody(req);
     const match = matchRoute(table, req.method ?? "GET", path);
@@ -160,12 +162,62 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
     dynamoEndpoint,
     bucket: config.bucket,
     async close() {
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeAllConnections();
+      await closeHttp(http);
       for (const server of embedded) await server.close();
     },
   };
 }
+
+/** Listens on `host:port`; a port in use or a foreign address is a `ConfigError` naming it. */
+function listen(http: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => {
+      const reason: Record<string, string> = {
+        EADDRINUSE: `PORT ${port} is already in use (stop what listens there, or set another PORT; PORT=0 picks a free one).`,
+        EACCES: `PORT ${port} needs privileges to listen on; use a port above 1023.`,
+        EADDRNOTAVAIL: `HOST ${host} is not an address of this machine (use 127.0.0.1, 0.0.0.0 or one of its own addresses).`,
+      };
+      reject(new ConfigError(reason[error.code ?? ""] ?? `HOST ${host} PORT ${port}: could not listen: ${error.message}`));
+    };
+    http.once("error", failed);
+    http.listen(port, host, () => {
+      http.off("error", failed);
+      resolve();
+    });
+  });
+}
+
+async function closeHttp(http: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+  http.closeAllConnections();
+  await closed;
+}
+
+/** The S3 and DynamoDB endpoints: checked when given, embedded when not; bucket and table ready. */
+async function startBackends(config: LocalConfig, origins: string[], embedded: Embedded[], onEmbeddedEvent: (event: unknown) => void) {
+  // Nothing listening must be one line within seconds, not the SDK's retries.
+  await Promise.all([
+    config.s3Endpoint ? assertReachable("S3_ENDPOINT", config.s3Endpoint) : undefined,
+    config.dynamoEndpoint ? assertReachable("DYNAMODB_ENDPOINT", config.dynamoEndpoint) : undefined,
+  ]);
+  const s3Server = config.s3Endpoint ? undefined : await startEmbeddedS3(join(config.dataDir, "s3"), onEmbeddedEvent, config.dataDir);
+  if (s3Server) embedded.push(s3Server);
+  const dynamoServer = config.dynamoEndpoint ? undefined : await startEmbeddedDynamo(join(config.dataDir, "dynamodb"), config.dataDir);
+  if (dynamoServer) embedded.push(dynamoServer);
+  const s3Endpoint = config.s3Endpoint ?? s3Server!.endpoint;
+  const dynamoEndpoint = config.dynamoEndpoint ?? dynamoServer!.endpoint;
+
+  const credentials = config.credentials ?? EMBEDDED_S3_CREDENTIALS;
+  const s3 = s3Client({ region: config.region, endpoint: s3Endpoint, credentials });
+  const dynamo = dynamoClient({ region: config.region, endpoint: dynamoEndpoint, credentials: LOCAL_DYNAMO_CREDENTIALS });
+  await ensureBucket(s3, config.bucket, origins, config.s3Endpoint ? `S3_ENDPOINT ${config.s3Endpoint}` : "S3_BUCKET");
+  await ensureTable(dynamo, TABLE, config.dynamoEndpoint ? `DYNAMODB_ENDPOINT ${config.dynamoEndpoint}` : `LOCAL_DATA_DIR ${config.dataDir}`);
+  return { s3Endpoint, dynamoEndpoint, credentials, s3, dynamo };
+}
+
+const isLoopback = (address: string | undefined) => address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
+
+const hostLiteral = (address: string) => (isIPv6(address) ? `[${address}]` : address);
 
 /** The path of an origin-form request target (`/x?y`); anything else matches no route. */
 function requestPath(target: string | undefined): string {
@@ -178,8 +230,8 @@ function requestPath(target: string | undefined): string {
 }
 
 /** The route for a request and its decoded path parameters; none (→ 404) for a malformed escape. */
-function matchRoute(routes: Array<Route & { pattern: RegExp }>, method: string, path: string) {
-  for (const route of routes) {
+function matchRoute(table: LocalRoute[], method: string, path: string) {
+  for (const route of table) {
     const m = route.method === method ? route.pattern.exec(path) : null;
     if (!m) continue;
     try {
@@ -208,7 +260,7 @@ function send(res: ServerResponse, result: HttpResult, origin: string | undefine
     headers["access-control-allow-origin"] = origin;
     headers["vary"] = "Origin";
     if (preflight) {
-      headers["access-control-allow-methods"] = "GET, POST, OPTIONS";
+      headers["access-control-allow-methods"] = "GET, POST, DELETE, OPTIONS";
       headers["access-control-allow-headers"] = "authorization, content-type";
       headers["access-control-max-age"] = "600";
     }
