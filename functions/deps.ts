@@ -5,7 +5,10 @@ import { DynamoTicketStore } from "./adapters/dynamo-ticket-store.js";
 import { DynamoTicketWriter } from "./adapters/dynamo-ticket-writer.js";
 import { PostPresigner } from "./adapters/post-presigner.js";
 import { PutPresigner } from "./adapters/put-presigner.js";
+import { S3MultipartStore } from "./adapters/s3-multipart-store.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
+import type { MultipartDeps } from "./domain/multipart.js";
+import type { MultipartSignDeps } from "./domain/sign.js";
 import { loadConfig, type Config } from "./config.js";
 import type { Clock, Ids, PostSigner, PutSigner, RecordDeps, SignDeps, StatusDeps } from "./ports.js";
 
@@ -42,6 +45,24 @@ export function signPutDeps(config: Config = loadConfig()): SignDeps<PutSigner> 
 export function signPostDeps(config: Config = loadConfig()): SignDeps<PostSigner> {
   const signer = new PostPresigner({ bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) });
   return { ...signing(config), signer };
+}
+
+/** The multipart routes: S3's multipart operations, part URLs by aws4, tickets read, written and checked. */
+export function multipartDeps(config: Config = loadConfig()): { start: MultipartSignDeps; parts: MultipartDeps } {
+  const client = s3(config);
+  const multipart = new S3MultipartStore(client, config.bucket);
+  const start = { ...signing(config), signer: undefined, multipart };
+  return {
+    start,
+    parts: {
+      profiles: config.profiles,
+      tickets: new DynamoTicketStore(dynamo(config), config.table),
+      objects: new S3ObjectStore(client, config.bucket),
+      multipart,
+      signer: new PutPresigner({ bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) }),
+      clock: systemClock,
+    },
+  };
 }
 
 /** The record function's dependencies. */

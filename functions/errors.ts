@@ -46,6 +46,12 @@ export class NotFoundError extends AppError {
   }
 }
 
+export class InvalidStateError extends AppError {
+  constructor(message: string) {
+    super(409, "invalid_state", message);
+  }
+}
+
 export class FileTooLargeError extends AppError {
   constructor(message: string) {
     super(413, "file_too_large", message);
@@ -73,6 +79,12 @@ export class ValidationError extends AppError {
 export class QuotaExceededError extends AppError {
   constructor(message: string) {
     super(429, "quota_exceeded", message);
+  }
+}
+
+export class StorageUnsupportedError extends AppError {
+  constructor(message: string) {
+    super(501, "storage_unsupported", message);
   }
 }
 

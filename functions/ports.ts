@@ -2,7 +2,7 @@
  * What the domain needs from the outside world. Adapters implement these with AWS; tests
  * implement them in memory.
  */
-import type { Profile, Ticket } from "./schemas.js";
+import type { Profile, Ticket, ViewStatus } from "./schemas.js";
 
 /** What a presigned PUT must enforce; every header here is signed. */
 export interface PutSigningRequest {
@@ -14,6 +14,17 @@ export interface PutSigningRequest {
   checksumSha256?: string;
   expiresInSeconds: number;
   /** The signing time: the URL expires `expiresInSeconds` after it. */
+  signedAt: Date;
+}
+
+/** What a presigned UploadPart must enforce. */
+export interface PartSigningRequest {
+  key: string;
+  s3UploadId: string;
+  partNumber: number;
+  /** Signed when given: S3 then refuses a part of any other length. */
+  contentLength?: number;
+  expiresInSeconds: number;
   signedAt: Date;
 }
 
@@ -48,11 +59,15 @@ export interface PutSigner {
   presignPut(request: PutSigningRequest): Promise<PresignedPut>;
 }
 
+export interface PartSigner {
+  presignPart(request: PartSigningRequest): Promise<PresignedPut>;
+}
+
 export interface PostSigner {
   presignPost(request: PostSigningRequest): Promise<PresignedPost>;
 }
 
-export type Signer = PutSigner & PostSigner;
+export type Signer = PutSigner & PartSigner & PostSigner;
 
 export interface TicketWriter {
   /** Stores a new ticket; never overwrites one with the same id. */
@@ -83,7 +98,7 @@ export interface TicketQuery {
   limit: number;
   after?: TicketPosition;
   /** Only tickets of this view status; `expired`/`pending` are split at `expiredBefore`. */
-  status?: "pending" | "completed" | "rejected" | "expired";
+  status?: ViewStatus;
   /** Pending tickets whose `expiresAt` is before this are expired (ISO). */
   expiredBefore: string;
 }
@@ -123,11 +138,42 @@ export interface Ids {
   next(): string;
 }
 
+/** One part S3 holds of a multipart upload. */
+export interface StoredPart {
+  partNumber: number;
+  size: number;
+  etag: string;
+}
+
+/**
+ * S3's multipart operations for the broker's own uploads (clients never see S3's upload id).
+ * Operations an S3-compatible server lacks throw `StorageUnsupportedError`.
+ */
+export interface MultipartStore {
+  /** Starts a multipart upload with the object's type and metadata; S3's upload id. */
+  create(key: string, contentType: string, metadata: Record<string, string>): Promise<string>;
+  /** Every part S3 holds (all ListParts pages); none once the upload is completed or aborted. */
+  listParts(key: string, s3UploadId: string): Promise<StoredPart[]>;
+  /**
+   * Completes the upload from these parts (with `If-None-Match: *` where supported). Throws
+   * `InvalidPartsError` when S3 refuses the list (a wrong ETag, a missing part).
+   */
+  complete(key: string, s3UploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<void>;
+  /** Aborts the upload; an upload that is already gone is not an error. */
+  abort(key: string, s3UploadId: string): Promise<void>;
+}
+
 /** What recording completed uploads needs. */
 export interface RecordDeps {
   tickets: TicketStore;
   objects: ObjectStore;
   clock: Clock;
+  /**
+   * The storage's event names do not tell how an object was made (the embedded s3rver names a
+   * completed multipart upload `Post`), so they are not held to the ticket's method.
+   * @default false
+   */
+  unreliableEventNames?: boolean;
 }
 
 /** What the status routes need. */

@@ -8,15 +8,21 @@
  * never this table, so each bundle carries only what it runs.
  */
 import type * as z from "zod/v4/core";
-import { MAX_BODY_BYTES } from "./domain/limits.js";
+import { MAX_BODY_BYTES, MAX_COMPLETE_BODY_BYTES } from "./domain/limits.js";
 import {
+  CompleteRequest,
   HealthResponse,
+  ListPartsResponse,
   ListUploadsQuery,
   ListUploadsResponse,
   OpenApiDocument,
   ProfilesResponse,
   SignPostRequest,
   SignPostResponse,
+  SignMultipartRequest,
+  SignMultipartResponse,
+  SignPartsRequest,
+  SignPartsResponse,
   SignPutRequest,
   SignPutResponse,
   TicketView,
@@ -24,7 +30,7 @@ import {
 } from "./schemas.js";
 
 /** The Lambda entries that answer HTTP routes, one file each under `functions/`. */
-export type HttpEntry = "public" | "sign-put" | "sign-post" | "get-upload" | "list-uploads";
+export type HttpEntry = "public" | "sign-put" | "sign-post" | "multipart" | "get-upload" | "list-uploads";
 
 /** Statuses of the contract's error table. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 501;
@@ -84,6 +90,30 @@ export const routes = [
     summary: "A presigned POST policy: size range, key prefix, content type and metadata enforced by S3.",
     body: SignPostRequest, bodyLimit: MAX_BODY_BYTES, status: 201, response: SignPostResponse,
     errors: [...BODY, 403, 415, ...AUTHED],
+  },
+  {
+    id: "signMultipart", method: "POST", path: "/sign/multipart", entry: "multipart", auth: "jwt",
+    summary: "Starts a multipart upload for a large file: the broker plans the parts and creates the S3 upload.",
+    body: SignMultipartRequest, bodyLimit: MAX_BODY_BYTES, status: 201, response: SignMultipartResponse,
+    errors: [...BODY, 403, 415, ...AUTHED],
+  },
+  {
+    id: "signParts", method: "POST", path: "/uploads/{uploadId}/parts", entry: "multipart", auth: "jwt",
+    summary: "Presigned part URLs (1-100 at a time), each signing its part's exact content-length.",
+    params: UploadIdParams, body: SignPartsRequest, bodyLimit: MAX_BODY_BYTES, status: 200, response: SignPartsResponse,
+    errors: [...BODY, 404, 409, ...AUTHED],
+  },
+  {
+    id: "listParts", method: "GET", path: "/uploads/{uploadId}/parts", entry: "multipart", auth: "jwt",
+    summary: "The parts S3 holds of a pending multipart upload (every ListParts page), for resuming.",
+    params: UploadIdParams, status: 200, response: ListPartsResponse,
+    errors: [404, 409, 501, ...AUTHED],
+  },
+  {
+    id: "completeUpload", method: "POST", path: "/uploads/{uploadId}/complete", entry: "multipart", auth: "jwt",
+    summary: "Completes a multipart upload from exactly parts 1..partCount and answers the checked ticket.",
+    params: UploadIdParams, body: CompleteRequest, bodyLimit: MAX_COMPLETE_BODY_BYTES, status: 200, response: TicketView,
+    errors: [...BODY, 404, 409, ...AUTHED],
   },
   {
     id: "getUpload", method: "GET", path: "/uploads/{uploadId}", entry: "get-upload", auth: "jwt",

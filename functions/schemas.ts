@@ -4,6 +4,7 @@
  * Lambda bundle builds only the schemas it uses (building them is part of the cold start).
  */
 export * from "./schemas/base.js";
+export * from "./schemas/multipart.js";
 export * from "./schemas/events.js";
 export * from "./schemas/profiles.js";
 export * from "./schemas/responses.js";

@@ -22,8 +22,12 @@ export const DEFAULT_LOG_RETENTION = RetentionDays.ONE_MONTH;
  */
 export const DEFAULT_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 
-/** Incomplete multipart uploads are billed until aborted; nobody resumes one after a day. */
-export const ABORT_INCOMPLETE_MULTIPART_AFTER = Duration.days(1);
+/**
+ * Incomplete multipart uploads are billed until aborted. A multipart ticket lives 24 hours, and
+ * S3 counts lifecycle days from initiation rounded up to the next midnight UTC, so two days
+ * never abort a live ticket's upload and abort every abandoned one within three.
+ */
+export const ABORT_INCOMPLETE_MULTIPART_AFTER = Duration.days(2);
 
 /** How long a browser may cache a CORS preflight answer. */
 export const CORS_MAX_AGE = Duration.hours(1);

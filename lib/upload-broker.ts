@@ -157,6 +157,11 @@ export class UploadBroker extends Construct {
       allow(entry, ["s3:PutObject"], [uploads]);
       allow(entry, ["dynamodb:PutItem"], [table]);
     }
+    // Multipart: PutObject covers CreateMultipartUpload, the presigned UploadParts and
+    // CompleteMultipartUpload; the object is then checked (GetObject authorizes HeadObject) and
+    // deleted when it does not match.
+    allow("multipart", ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"], [uploads]);
+    allow("multipart", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], [table]);
     // HeadObject is authorized by s3:GetObject.
     allow("record-upload", ["s3:GetObject", "s3:DeleteObject"], [uploads]);
     allow("record-upload", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [table]);
@@ -164,7 +169,7 @@ export class UploadBroker extends Construct {
     allow("list-uploads", ["dynamodb:Query"], [`${table}/index/${TICKET_TABLE.ownerIndex}`]);
 
     const finding = `AwsSolutions-IAM5[Resource::${flattenReference(Stack.of(this).resolve(uploads))}]`;
-    for (const entry of ["sign-put", "sign-post", "record-upload"] as const) {
+    for (const entry of ["sign-put", "sign-post", "multipart", "record-upload"] as const) {
       Validations.of(this.functions[entry].role).acknowledge({
         id: finding,
         reason: `Objects live only under the ${UPLOADS_PREFIX} prefix; the wildcard after it is the per-user, per-ticket key space the broker hands out, not a broader grant.`,

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { dynamoClient, s3Client } from "../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../functions/adapters/dynamo-ticket-store.js";
 import { DynamoTicketWriter } from "../functions/adapters/dynamo-ticket-writer.js";
+import { S3MultipartStore } from "../functions/adapters/s3-multipart-store.js";
 import { S3ObjectStore } from "../functions/adapters/s3-object-store.js";
 import { s3Signer } from "../functions/adapters/s3-signer.js";
 import { systemClock, ulidIds } from "../functions/deps.js";
@@ -97,7 +98,17 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   const writer = new DynamoTicketWriter({ table: TABLE, region: config.region, endpoint: dynamoEndpoint, credentials: LOCAL_DYNAMO_CREDENTIALS });
   const sign = { profiles: config.profiles, signer, tickets: writer, clock: systemClock, ids: ulidIds };
   const status = { tickets, clock: systemClock };
-  const record = makeRecordHandler({ bucket: config.bucket, tickets, objects: new S3ObjectStore(s3, config.bucket), clock: systemClock });
+  const objects = new S3ObjectStore(s3, config.bucket);
+  // s3rver has no ListParts and no AbortMultipartUpload: those answer 501 with what to do.
+  const multipartStore = new S3MultipartStore(s3, config.bucket, config.s3Endpoint ? {} : {
+    unsupported: { operations: ["listParts", "abort"], hint: "The embedded S3 server of local mode lacks it: set S3_ENDPOINT to Ceph RGW, MinIO or AWS S3 (see README)." },
+  });
+  const multipart = {
+    start: { ...sign, multipart: multipartStore },
+    parts: { profiles: config.profiles, tickets, objects, multipart: multipartStore, signer, clock: systemClock },
+  };
+  // s3rver names a completed multipart upload `ObjectCreated:Post`: its event names prove nothing.
+  const record = makeRecordHandler({ bucket: config.bucket, tickets, objects, clock: systemClock, unreliableEventNames: !config.s3Endpoint });
   const auth = await createLocalAuth(url);
   const demo = await demoAssets();
 
@@ -107,7 +118,7 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   };
 
   // The contract's routes, from the table; then local mode's own.
-  const handlers = makeRouteHandlers({ sign, status });
+  const handlers = makeRouteHandlers({ sign, status, multipart });
   const table: LocalRoute[] = [
     ...routes.map((route) => ({ method: route.method, path: route.path, auth: route.auth === "jwt", handler: handlers[route.id] })),
     // Local mode only: these routes do not exist in the deployed stack.

@@ -8,8 +8,10 @@ import { TICKET_TABLE } from "./ticket-table.js";
 const MAX_QUERY_PAGES = 10;
 
 const STATUS_FILTERS: Record<NonNullable<TicketQuery["status"]>, string> = {
-  completed: "#status = :completed",
-  rejected: "#status = :rejected",
+  completed: "#status = :status",
+  rejected: "#status = :status",
+  aborted: "#status = :status",
+  deleted: "#status = :status",
   pending: "#status = :pending AND expiresAt >= :cut",
   expired: "#status = :pending AND expiresAt < :cut",
 };
@@ -78,8 +80,7 @@ export class DynamoTicketStore implements TicketStore {
           ExpressionAttributeNames: { "#owner": "owner", ...(filter ? { "#status": "status" } : {}) },
           ExpressionAttributeValues: {
             ":owner": owner,
-            ...(filter?.includes(":completed") ? { ":completed": "completed" } : {}),
-            ...(filter?.includes(":rejected") ? { ":rejected": "rejected" } : {}),
+            ...(filter?.includes(":status") ? { ":status": query.status } : {}),
             ...(filter?.includes(":pending") ? { ":pending": "pending", ":cut": query.expiredBefore } : {}),
           },
         }),

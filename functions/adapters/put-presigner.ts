@@ -1,6 +1,6 @@
 import aws4 from "aws4";
 import { ConfigError } from "../errors.js";
-import type { PresignedPut, PutSigner, PutSigningRequest } from "../ports.js";
+import type { PartSigningRequest, PresignedPut, PutSigner, PutSigningRequest } from "../ports.js";
 import { awsDomain, resolveCredentials, type Credentials } from "./aws.js";
 
 export interface PutPresignerOptions {
@@ -35,14 +35,28 @@ export class PutPresigner implements PutSigner {
     };
     for (const [name, value] of Object.entries(request.metadata)) headers[`x-amz-meta-${name}`] = value;
     if (request.checksumSha256) headers["x-amz-checksum-sha256"] = request.checksumSha256;
-    const path = `${this.base.path}/${encodeKey(request.key)}`;
-    const iso = request.signedAt.toISOString(); // 2026-11-21T10:00:00.000Z → 20261121T100000Z
+    return this.presign(request.key, "x-id=PutObject", headers, request.expiresInSeconds, request.signedAt);
+  }
+
+  /**
+   * Presigns UploadPart: exactly `getSignedUrl(s3, new UploadPartCommand(…))`'s URL. With a
+   * `contentLength`, that length is signed, so S3 refuses a part of any other length.
+   */
+  async presignPart(request: PartSigningRequest): Promise<PresignedPut> {
+    const headers: Record<string, string> = request.contentLength === undefined ? {} : { "content-length": String(request.contentLength) };
+    const query = `partNumber=${request.partNumber}&uploadId=${uriEscape(request.s3UploadId)}&x-id=UploadPart`;
+    return this.presign(request.key, query, headers, request.expiresInSeconds, request.signedAt);
+  }
+
+  private presign(key: string, operation: string, headers: Record<string, string>, expiresInSeconds: number, signedAt: Date): PresignedPut {
+    const path = `${this.base.path}/${encodeKey(key)}`;
+    const iso = signedAt.toISOString(); // 2026-11-21T10:00:00.000Z → 20261121T100000Z
     const date = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
     const signer = new aws4.RequestSigner(
       {
         host: this.base.host,
         method: "PUT",
-        path: `${path}?X-Amz-Content-Sha256=UNSIGNED-PAYLOAD&X-Amz-Date=${date}&X-Amz-Expires=${request.expiresInSeconds}&x-id=PutObject`,
+        path: `${path}?X-Amz-Content-Sha256=UNSIGNED-PAYLOAD&X-Amz-Date=${date}&X-Amz-Expires=${expiresInSeconds}&${operation}`,
         service: "s3",
         region: this.options.region,
         signQuery: true,

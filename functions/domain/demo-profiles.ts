@@ -15,7 +15,7 @@ export const DEMO_PROFILES: Profile[] = parseProfiles(
       methods: ["put", "post"],
       metadataKeys: ["caption"],
     },
-    { name: "document", contentTypes: ["application/pdf"], maxBytes: 50 * 1024 * 1024, methods: ["put", "post"] },
+    { name: "document", contentTypes: ["application/pdf"], maxBytes: 50 * 1024 * 1024, methods: ["put", "post", "multipart"] },
     { name: "photo", contentTypes: ["image/*"], maxBytes: 20 * 1024 * 1024, methods: ["put", "post"], metadataKeys: ["caption"] },
   ],
   "demo profiles",

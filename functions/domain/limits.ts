@@ -16,6 +16,19 @@ export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 /** S3's largest object (multipart). */
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
 
+/** S3's multipart limits: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000. */
+export const MIN_PART_BYTES = 5 * 1024 ** 2;
+export const MAX_PART_BYTES = 5 * 1024 ** 3;
+export const MAX_PARTS = 10_000;
+/** The part size the broker picks when it may: 8 MiB, or more when 10,000 of those are too few. */
+export const DEFAULT_PART_BYTES = 8 * 1024 ** 2;
+/** Part URLs one request may ask for. */
+export const MAX_PARTS_PER_REQUEST = 100;
+/** How long a multipart ticket lives (its part URLs live as long as the profile says). */
+export const MULTIPART_TICKET_SECONDS = 24 * 3600;
+/** The complete routes take a part list of up to 10,000 parts (~600 KB of JSON). */
+export const MAX_COMPLETE_BODY_BYTES = 1024 * 1024;
+
 /** Longest sanitized file name kept in the object key. */
 export const MAX_KEY_NAME_CHARS = 128;
 /** Longest file name a client may send (it is kept verbatim in the ticket). */

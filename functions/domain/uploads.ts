@@ -18,7 +18,7 @@ function viewStatus(ticket: Ticket, now: Date): ViewStatus {
 const VIEW_FIELDS = Object.keys(TicketView.shape).filter((name) => name !== "status") as Array<keyof Ticket>;
 
 /** What a client sees of its ticket. */
-function ticketView(ticket: Ticket, now: Date): TicketView {
+export function ticketView(ticket: Ticket, now: Date): TicketView {
   const view: Record<string, unknown> = { status: viewStatus(ticket, now) };
   for (const name of VIEW_FIELDS) if (ticket[name] !== undefined) view[name] = ticket[name];
   return view as TicketView;

@@ -3,7 +3,10 @@
  * route table. Lambda entries do not import this; each builds only its own handlers.
  */
 import type { Endpoint } from "../http.js";
+import type { MultipartDeps } from "../domain/multipart.js";
+import type { MultipartSignDeps } from "../domain/sign.js";
 import type { SignDeps, StatusDeps } from "../ports.js";
+import { makeCompleteHandler, makeListPartsHandler, makeSignMultipartHandler, makeSignPartsHandler } from "./multipart.js";
 import type { RouteId } from "../routes.js";
 import { makeHealthHandler, makeOpenApiHandler, makeProfilesHandler } from "./public.js";
 import { makeSignPostHandler, makeSignPutHandler } from "./sign.js";
@@ -13,15 +16,20 @@ import { makeGetUploadHandler, makeListUploadsHandler } from "./uploads.js";
 export interface RouteDeps {
   sign: SignDeps;
   status: StatusDeps;
+  multipart: { start: MultipartSignDeps; parts: MultipartDeps };
 }
 
-export function makeRouteHandlers({ sign, status }: RouteDeps): Record<RouteId, Endpoint> {
+export function makeRouteHandlers({ sign, status, multipart }: RouteDeps): Record<RouteId, Endpoint> {
   return {
     health: makeHealthHandler(),
     listProfiles: makeProfilesHandler(sign),
     openApi: makeOpenApiHandler(),
     signPut: makeSignPutHandler(sign),
     signPost: makeSignPostHandler(sign),
+    signMultipart: makeSignMultipartHandler(multipart.start),
+    signParts: makeSignPartsHandler(multipart.parts),
+    listParts: makeListPartsHandler(multipart.parts),
+    completeUpload: makeCompleteHandler(multipart.parts),
     getUpload: makeGetUploadHandler(status),
     listUploads: makeListUploadsHandler(status),
   };

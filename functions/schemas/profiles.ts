@@ -1,6 +1,6 @@
 /** Operator-defined upload profiles, as parsed from the configuration at cold start. */
 import * as z from "zod/mini";
-import { DEFAULT_EXPIRES_IN_SECONDS, MAX_EXPIRES_IN_SECONDS, MAX_OBJECT_BYTES, MIN_EXPIRES_IN_SECONDS } from "../domain/limits.js";
+import { DEFAULT_EXPIRES_IN_SECONDS, MAX_EXPIRES_IN_SECONDS, MAX_OBJECT_BYTES, MAX_SINGLE_PUT_BYTES, MIN_EXPIRES_IN_SECONDS } from "../domain/limits.js";
 import { MEDIA_TYPE_PATTERN, MetadataKey, UploadMethod } from "./base.js";
 
 /** A profile's fields; `ProfileSchema` adds the checks across fields. */
@@ -22,6 +22,10 @@ export const ProfileFields = z.strictObject({
 
 export const ProfileSchema = ProfileFields.check(
   z.refine((p) => p.minBytes <= p.maxBytes, { path: ["minBytes"], message: "must not exceed maxBytes" }),
+  z.refine((p) => p.methods.includes("multipart") || p.maxBytes <= MAX_SINGLE_PUT_BYTES, {
+    path: ["maxBytes"],
+    message: `must not exceed ${MAX_SINGLE_PUT_BYTES} (5 GiB, S3's limit for one PUT or POST) unless methods include multipart`,
+  }),
 );
 export type Profile = z.infer<typeof ProfileSchema>;
 

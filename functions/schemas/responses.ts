@@ -51,3 +51,22 @@ export const HealthResponse = z.object({ status: z.literal("ok") });
 
 /** `GET /openapi.json`: an OpenAPI 3.1 document. */
 export const OpenApiDocument = z.looseObject({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });
+
+export const SignMultipartResponse = z.object({
+  uploadId: z.string(),
+  key: z.string(),
+  method: z.literal("MULTIPART"),
+  partSize: z.number(),
+  partCount: z.number(),
+  expiresAt: IsoDate,
+});
+export type SignMultipartResponse = z.infer<typeof SignMultipartResponse>;
+
+export const SignPartsResponse = z.object({
+  parts: z.array(z.object({ partNumber: z.number(), url: z.url(), headers: z.record(z.string(), z.string()) })),
+  expiresAt: IsoDate,
+});
+export type SignPartsResponse = z.infer<typeof SignPartsResponse>;
+
+export const ListPartsResponse = z.object({ parts: z.array(z.object({ partNumber: z.number(), size: z.number(), etag: z.string() })) });
+export type ListPartsResponse = z.infer<typeof ListPartsResponse>;

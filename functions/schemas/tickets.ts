@@ -8,7 +8,13 @@ export const UploadIdParams = z.strictObject({ uploadId: z.string().check(z.rege
 /** An ISO 8601 timestamp, as every ticket time is. */
 export const IsoDate = z.iso.datetime();
 
-export const TicketStatus = z.enum(["pending", "completed", "rejected"]);
+/**
+ * `aborted`: the owner deleted it before it completed; `deleted`: the owner deleted the
+ * completed object. `expired` is never stored: it is derived from `pending` and the time.
+ */
+export const TicketStatus = z.enum(["pending", "completed", "rejected", "aborted", "deleted"]);
+
+export const TicketMethod = z.enum(["PUT", "POST", "MULTIPART"]);
 
 /** A ticket as stored: what a client may upload, and later what it did upload. */
 export const Ticket = z.object({
@@ -16,7 +22,7 @@ export const Ticket = z.object({
   owner: z.string(),
   profile: z.string(),
   key: z.string(),
-  method: z.enum(["PUT", "POST"]),
+  method: TicketMethod,
   filename: z.optional(z.string()),
   /** An exact media type, or a `type/*` wildcard for a POST without a content type. */
   contentType: z.string(),
@@ -35,6 +41,13 @@ export const Ticket = z.object({
   rejectReason: z.optional(z.string()),
   /** When the recorded object was last modified (S3's value), to ignore stale events. */
   objectModifiedAt: z.optional(IsoDate),
+  /** Multipart: every part has `partSize` bytes but the last; `partCount` parts in all. */
+  partSize: z.optional(z.number()),
+  partCount: z.optional(z.number()),
+  /** Multipart: S3's upload id (never shown to clients). */
+  s3UploadId: z.optional(z.string()),
+  /** When the owner deleted it (aborted or deleted). */
+  deletedAt: z.optional(IsoDate),
   /** Optimistic-locking counter: every update is conditional on it. */
   version: z.number(),
 });
@@ -45,6 +58,7 @@ export const TicketView = z.extend(
   z.pick(Ticket, {
     uploadId: true, key: true, profile: true, method: true, filename: true, contentType: true,
     size: true, etag: true, createdAt: true, expiresAt: true, completedAt: true, rejectReason: true,
+    partSize: true, partCount: true,
   }),
   { status: z.enum([...TicketStatus.options, "expired"]) },
 );

@@ -1,3 +1,5 @@
+import { MULTIPART_TICKET_SECONDS } from "../../functions/domain/limits.js";
+import { ABORT_INCOMPLETE_MULTIPART_AFTER } from "../../lib/secure-defaults.js";
 import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, describe, expect, it } from "vitest";
 import { logicalId, synthBroker, ORIGINS } from "./synth.js";
@@ -67,10 +69,11 @@ describe("bucket", () => {
     ]);
   });
 
-  it("aborts incomplete multipart uploads after one day", () => {
+  it("aborts incomplete multipart uploads after two days: never a live ticket's (24 h), every abandoned one", () => {
+    expect(ABORT_INCOMPLETE_MULTIPART_AFTER.toSeconds()).toBeGreaterThanOrEqual(MULTIPART_TICKET_SECONDS + 24 * 3600);
     template.hasResourceProperties("AWS::S3::Bucket", {
       LifecycleConfiguration: {
-        Rules: Match.arrayWith([Match.objectLike({ Status: "Enabled", AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })]),
+        Rules: Match.arrayWith([Match.objectLike({ Status: "Enabled", AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 } })]),
       },
     });
   });

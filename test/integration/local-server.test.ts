@@ -100,6 +100,30 @@ function flow(name: string, strict: boolean, start: () => Promise<{ server: Loca
       expect(await api.statusOf(t.uploadId)).toMatchObject({ status: "rejected", rejectReason: expect.stringMatching(/size 0/) });
     });
 
+    it("walks the multipart flow: ticket, part URLs, parts, complete (ListParts where the server has it)", async () => {
+      const MiB = 1024 * 1024;
+      const file = Uint8Array.from({ length: 6 * MiB }, (_, i) => (i * 7) % 256);
+      const { status, body: t } = await api.call("POST", "/sign/multipart", { profile: "document", filename: "big report.pdf", contentType: "application/pdf", size: file.length, partSize: 5 * MiB });
+      expect(status).toBe(201);
+      expect(t).toMatchObject({ method: "MULTIPART", partSize: 5 * MiB, partCount: 2 });
+      const { body: urls } = await api.call("POST", `/uploads/${t.uploadId}/parts`, { partNumbers: [1, 2] });
+      const parts = await Promise.all(
+        (urls.parts as Array<{ partNumber: number; url: string }>).map(async (p) => {
+          const res = await fetch(p.url, { method: "PUT", body: file.slice((p.partNumber - 1) * 5 * MiB, p.partNumber * 5 * MiB) });
+          expect(res.status).toBe(200);
+          return { partNumber: p.partNumber, etag: res.headers.get("etag")!.replace(/"/g, "") };
+        }),
+      );
+      const listed = await api.call("GET", `/uploads/${t.uploadId}/parts`);
+      if (strict) expect(listed.body.parts.map((p: { partNumber: number }) => p.partNumber)).toEqual([1, 2]);
+      else expect(listed).toMatchObject({ status: 501, body: { error: { code: "storage_unsupported", message: expect.stringMatching(/S3_ENDPOINT/) } } });
+      const done = await api.call("POST", `/uploads/${t.uploadId}/complete`, { parts });
+      expect(done).toMatchObject({ status: 200, body: { status: "completed", size: file.length } });
+      // The storage's own event for it changes nothing.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await api.statusOf(t.uploadId)).toMatchObject({ status: "completed", size: file.length });
+    });
+
     it("lists the caller's uploads and hides them from others", async () => {
       const mine = (await api.call("GET", "/uploads?limit=100")).body;
       expect(mine.items.length).toBeGreaterThanOrEqual(2);

@@ -4,7 +4,8 @@ import { monotonicFactory } from "ulid";
 import { s3Signer } from "../../functions/adapters/s3-signer.js";
 import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
 import type { HttpEvent } from "../../functions/http.js";
-import type { ObjectInfo, ObjectStore, SignDeps, TicketPage, TicketQuery, TicketStore } from "../../functions/ports.js";
+import { ValidationError } from "../../functions/errors.js";
+import type { MultipartStore, ObjectInfo, ObjectStore, SignDeps, StoredPart, TicketPage, TicketQuery, TicketStore } from "../../functions/ports.js";
 import type { Profile, Ticket } from "../../functions/schemas.js";
 
 export const NOW = new Date("2026-11-21T10:00:00.000Z");
@@ -37,7 +38,7 @@ export class MemoryTicketStore implements TicketStore {
     const rest = from < 0 ? [] : all.slice(from);
     const matches = (t: Ticket) => {
       if (!query.status) return true;
-      if (query.status === "completed" || query.status === "rejected") return t.status === query.status;
+      if (query.status !== "pending" && query.status !== "expired") return t.status === query.status;
       const expired = t.status === "pending" && t.expiresAt < query.expiredBefore;
       return t.status === "pending" && (query.status === "expired") === expired;
     };
@@ -65,6 +66,40 @@ export class MemoryObjectStore implements ObjectStore {
     this.deleted.push(key);
     this.objects.delete(key);
     return true;
+  }
+}
+
+/** S3's multipart operations in memory: uploads by id, parts as uploaded, completion into `objects`. */
+export class MemoryMultipartStore implements MultipartStore {
+  readonly uploads = new Map<string, { key: string; contentType: string; metadata: Record<string, string>; parts: Map<number, StoredPart> }>();
+  readonly aborted: string[] = [];
+  private next = 0;
+  constructor(private readonly objects?: MemoryObjectStore) {}
+  async create(key: string, contentType: string, metadata: Record<string, string>) {
+    const id = `s3-upload-${++this.next}`;
+    this.uploads.set(id, { key, contentType, metadata, parts: new Map() });
+    return id;
+  }
+  /** What a client's PUT to a part URL does. */
+  uploadPart(id: string, partNumber: number, size: number) {
+    this.uploads.get(id)!.parts.set(partNumber, { partNumber, size, etag: `etag-${partNumber}-${size}` });
+  }
+  async listParts(_key: string, id: string) {
+    return [...(this.uploads.get(id)?.parts.values() ?? [])].sort((a, b) => a.partNumber - b.partNumber);
+  }
+  async complete(key: string, id: string, parts: Array<{ partNumber: number; etag: string }>) {
+    const upload = this.uploads.get(id);
+    if (!upload) return;
+    for (const p of parts) {
+      if (upload.parts.get(p.partNumber)?.etag !== p.etag) throw new ValidationError([{ path: "parts", message: `S3 refused the part list: InvalidPart ${p.partNumber}` }]);
+    }
+    const size = parts.reduce((sum, p) => sum + upload.parts.get(p.partNumber)!.size, 0);
+    this.objects?.objects.set(key, { size, contentType: upload.contentType, etag: `mp-${parts.length}`, lastModified: new Date(), metadata: upload.metadata });
+    this.uploads.delete(id);
+  }
+  async abort(_key: string, id: string) {
+    this.aborted.push(id);
+    this.uploads.delete(id);
   }
 }
 

@@ -11,10 +11,18 @@ import { makeRouteHandlers } from "../../functions/handlers/all.js";
 import { MAX_BODY_BYTES } from "../../functions/domain/limits.js";
 import { openApiDocument } from "../../functions/openapi.js";
 import { httpEntries, routeKey, routes } from "../../functions/routes.js";
-import { bodyOf, httpEvent, memoryDeps, MemoryTicketStore, NOW } from "../support/fixtures.js";
+import { bodyOf, httpEvent, memoryDeps, MemoryMultipartStore, MemoryObjectStore, MemoryTicketStore, NOW } from "../support/fixtures.js";
 
 const { deps } = memoryDeps();
-const handlers = makeRouteHandlers({ sign: deps, status: { tickets: new MemoryTicketStore(), clock: { now: () => NOW } } });
+const store = new MemoryTicketStore();
+const handlers = makeRouteHandlers({
+  sign: deps,
+  status: { tickets: store, clock: { now: () => NOW } },
+  multipart: {
+    start: { ...deps, multipart: new MemoryMultipartStore() },
+    parts: { ...deps, tickets: store, objects: new MemoryObjectStore(), multipart: new MemoryMultipartStore() },
+  },
+});
 
 describe("the route table", () => {
   it("names each route once, by id and by method and path", () => {

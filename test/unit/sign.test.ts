@@ -70,7 +70,7 @@ describe("signPut", () => {
   });
 
   it("refuses single PUTs above 5 GiB even when the profile allows more", async () => {
-    const { deps } = memoryDeps({ profiles: parseProfiles([{ name: "big", contentTypes: ["video/*"], maxBytes: 10 * 1024 ** 3 }]) });
+    const { deps } = memoryDeps({ profiles: parseProfiles([{ name: "big", contentTypes: ["video/*"], maxBytes: 10 * 1024 ** 3, methods: ["put", "multipart"] }]) });
     await expect(signPut(deps, alice, { profile: "big", filename: "v.mp4", contentType: "video/mp4", size: 6 * 1024 ** 3 })).rejects.toThrow(/multipart/);
   });
 

@@ -1,0 +1,101 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListPartsCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { StorageUnsupportedError, ValidationError } from "../errors.js";
+import type { MultipartStore, StoredPart } from "../ports.js";
+
+export interface S3MultipartStoreOptions {
+  /**
+   * Operations the S3-compatible server lacks (the embedded s3rver has neither ListParts nor
+   * AbortMultipartUpload): they answer 501 `storage_unsupported` with this hint.
+   */
+  unsupported?: { operations: ReadonlyArray<"listParts" | "abort">; hint: string };
+}
+
+/** S3's answer when an upload id names nothing (any more): completed or aborted. */
+const gone = (error: unknown) => {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  // AWS answers NoSuchUpload; Ceph RGW NoSuchKey (404) after completion or abort.
+  return name === "NoSuchUpload" || name === "NoSuchKey" || $metadata?.httpStatusCode === 404;
+};
+
+/** S3 refused the part list: a wrong or missing part, parts out of order, a part too small. */
+const refusedParts = (error: unknown) =>
+  /^(InvalidPart|InvalidPartOrder|EntityTooSmall|MalformedXML)$/.test((error as { name?: string }).name ?? "");
+
+/** Multipart uploads with the SDK's S3 client (the part URLs are presigned by `PutPresigner`). */
+export class S3MultipartStore implements MultipartStore {
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly options: S3MultipartStoreOptions = {},
+  ) {}
+
+  async create(key: string, contentType: string, metadata: Record<string, string>): Promise<string> {
+    const { UploadId } = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: contentType, Metadata: metadata }),
+    );
+    if (!UploadId) throw new Error("CreateMultipartUpload answered without an UploadId");
+    return UploadId;
+  }
+
+  async listParts(key: string, s3UploadId: string): Promise<StoredPart[]> {
+    this.supports("listParts");
+    const parts: StoredPart[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: s3UploadId, ...(marker ? { PartNumberMarker: marker } : {}) }),
+        );
+        for (const p of page.Parts ?? []) parts.push({ partNumber: p.PartNumber!, size: p.Size ?? 0, etag: (p.ETag ?? "").replace(/^"|"$/g, "") });
+        marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+      } while (marker);
+    } catch (error) {
+      if (gone(error)) return [];
+      throw error;
+    }
+    return parts;
+  }
+
+  async complete(key: string, s3UploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<void> {
+    try {
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: s3UploadId,
+          // The key is the ticket's own: never let completing replace an object there (AWS
+          // honours this; Ceph RGW 16 ignores it, and the record step checks what is there).
+          IfNoneMatch: "*",
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.etag.replace(/^"|"$/g, "")}"` })) },
+        }),
+      );
+    } catch (error) {
+      if (refusedParts(error)) {
+        throw new ValidationError([{ path: "parts", message: `S3 refused the part list: ${(error as Error).message}` }]);
+      }
+      throw error;
+    }
+  }
+
+  async abort(key: string, s3UploadId: string): Promise<void> {
+    this.supports("abort");
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: s3UploadId }));
+    } catch (error) {
+      if (!gone(error)) throw error;
+    }
+  }
+
+  private supports(operation: "listParts" | "abort"): void {
+    const { unsupported } = this.options;
+    if (unsupported?.operations.includes(operation)) {
+      throw new StorageUnsupportedError(`The S3-compatible server behind the broker has no ${operation === "listParts" ? "ListParts" : "AbortMultipartUpload"}. ${unsupported.hint}`);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/** Multipart uploads: the ticket, part URLs, the parts S3 holds, and completing. */
+import * as z from "zod/mini";
+import { MAX_FILENAME_CHARS, MAX_PART_BYTES, MAX_PARTS, MAX_PARTS_PER_REQUEST, MIN_PART_BYTES } from "../domain/limits.js";
+import { MediaType, Metadata } from "./base.js";
+
+const PartNumber = z.int().check(z.minimum(1), z.maximum(MAX_PARTS));
+
+export const SignMultipartRequest = z.strictObject({
+  profile: z.string().check(z.minLength(1), z.maxLength(64)),
+  filename: z.string().check(z.minLength(1), z.maxLength(MAX_FILENAME_CHARS)),
+  contentType: MediaType,
+  /** Exact size of the whole file. */
+  size: z.int().check(z.minimum(0)),
+  metadata: z.optional(Metadata),
+  /** Bytes per part (the last may be smaller); the broker picks one when omitted. */
+  partSize: z.optional(z.int().check(z.minimum(MIN_PART_BYTES), z.maximum(MAX_PART_BYTES))),
+});
+export type SignMultipartRequest = z.infer<typeof SignMultipartRequest>;
+
+export const SignPartsRequest = z.strictObject({
+  partNumbers: z.array(PartNumber).check(
+    z.minLength(1),
+    z.maxLength(MAX_PARTS_PER_REQUEST),
+    z.refine((numbers) => new Set(numbers).size === numbers.length, "must not repeat a part number"),
+  ),
+});
+export type SignPartsRequest = z.infer<typeof SignPartsRequest>;
+
+export const CompleteRequest = z.strictObject({
+  parts: z
+    .array(z.strictObject({ partNumber: PartNumber, etag: z.string().check(z.minLength(1), z.maxLength(256)) }))
+    .check(z.minLength(1), z.maxLength(MAX_PARTS)),
+});
+export type CompleteRequest = z.infer<typeof CompleteRequest>;
