@@ -7,8 +7,10 @@ import { PostPresigner } from "./adapters/post-presigner.js";
 import { PutPresigner } from "./adapters/put-presigner.js";
 import { S3MultipartStore } from "./adapters/s3-multipart-store.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
+import type { AfterUploadDeps } from "./domain/after-upload.js";
 import type { MultipartDeps } from "./domain/multipart.js";
 import type { MultipartSignDeps } from "./domain/sign.js";
+import type { UppyDeps } from "./domain/uppy.js";
 import { loadConfig, type Config } from "./config.js";
 import type { Clock, Ids, PostSigner, PutSigner, RecordDeps, SignDeps, StatusDeps } from "./ports.js";
 
@@ -62,6 +64,35 @@ export function multipartDeps(config: Config = loadConfig()): { start: Multipart
       signer: new PutPresigner({ bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) }),
       clock: systemClock,
     },
+  };
+}
+
+/** Download links and deletes: GET presigner, DeleteObject, AbortMultipartUpload, tickets. */
+export function afterUploadDeps(config: Config = loadConfig()): AfterUploadDeps {
+  const client = s3(config);
+  return {
+    tickets: new DynamoTicketStore(dynamo(config), config.table),
+    objects: new S3ObjectStore(client, config.bucket),
+    multipart: new S3MultipartStore(client, config.bucket),
+    signer: new PutPresigner({ bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) }),
+    clock: systemClock,
+  };
+}
+
+/** The Uppy routes: POST policies and part URLs by aws4, S3's multipart operations, tickets written, read and checked. */
+export function uppyDeps(config: Config = loadConfig()): UppyDeps {
+  const client = s3(config);
+  const where = { bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) };
+  const post = new PostPresigner(where);
+  const put = new PutPresigner(where);
+  const { tickets: writer, ...rest } = signing(config);
+  return {
+    ...rest,
+    writer,
+    tickets: new DynamoTicketStore(dynamo(config), config.table),
+    objects: new S3ObjectStore(client, config.bucket),
+    multipart: new S3MultipartStore(client, config.bucket),
+    signer: { presignPost: (request) => post.presignPost(request), presignPart: (request) => put.presignPart(request) },
   };
 }
 

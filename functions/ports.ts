@@ -28,6 +28,18 @@ export interface PartSigningRequest {
   signedAt: Date;
 }
 
+/** A presigned GetObject: the response headers S3 is to send (`content-disposition`, `content-type`). */
+export interface GetSigningRequest {
+  key: string;
+  responseHeaders: Partial<Record<"content-disposition" | "content-type", string>>;
+  expiresInSeconds: number;
+  signedAt: Date;
+}
+
+export interface GetSigner {
+  presignGet(request: GetSigningRequest): Promise<string>;
+}
+
 export interface PresignedPut {
   url: string;
   /** Exactly the headers the client must send (lowercase names). */
@@ -67,7 +79,7 @@ export interface PostSigner {
   presignPost(request: PostSigningRequest): Promise<PresignedPost>;
 }
 
-export type Signer = PutSigner & PartSigner & PostSigner;
+export type Signer = PutSigner & PartSigner & GetSigner & PostSigner;
 
 export interface TicketWriter {
   /** Stores a new ticket; never overwrites one with the same id. */

@@ -11,6 +11,7 @@ import type * as z from "zod/v4/core";
 import { MAX_BODY_BYTES, MAX_COMPLETE_BODY_BYTES } from "./domain/limits.js";
 import {
   CompleteRequest,
+  DownloadResponse,
   HealthResponse,
   ListPartsResponse,
   ListUploadsQuery,
@@ -28,9 +29,24 @@ import {
   TicketView,
   UploadIdParams,
 } from "./schemas.js";
+import {
+  UppyAbortResponse,
+  UppyCompleteRequest,
+  UppyCompleteResponse,
+  UppyCreateRequest,
+  UppyCreateResponse,
+  UppyKeyQuery,
+  UppyListPartsResponse,
+  UppyParamsQuery,
+  UppyParamsResponse,
+  UppyPartParams,
+  UppyPartResponse,
+  UppyProfileParams,
+  UppyUploadParams,
+} from "./schemas/uppy.js";
 
 /** The Lambda entries that answer HTTP routes, one file each under `functions/`. */
-export type HttpEntry = "public" | "sign-put" | "sign-post" | "multipart" | "get-upload" | "list-uploads";
+export type HttpEntry = "public" | "sign-put" | "sign-post" | "multipart" | "get-upload" | "list-uploads" | "upload-object" | "uppy";
 
 /** Statuses of the contract's error table. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 501;
@@ -121,9 +137,56 @@ export const routes = [
     errors: [404, ...AUTHED],
   },
   {
+    id: "deleteUpload", method: "DELETE", path: "/uploads/{uploadId}", entry: "upload-object", auth: "jwt",
+    summary: "Aborts a pending upload or deletes a completed object; the ticket view after it. Idempotent.",
+    params: UploadIdParams, status: 200, response: TicketView, errors: [404, ...AUTHED],
+  },
+  {
+    id: "downloadUpload", method: "GET", path: "/uploads/{uploadId}/download", entry: "upload-object", auth: "jwt",
+    summary: "A presigned GET (5 minutes) that saves a completed upload under its original name.",
+    params: UploadIdParams, status: 200, response: DownloadResponse, errors: [404, 409, ...AUTHED],
+  },
+  {
     id: "listUploads", method: "GET", path: "/uploads", entry: "list-uploads", auth: "jwt",
     summary: "The caller's tickets, newest first.", query: ListUploadsQuery, status: 200, response: ListUploadsResponse,
     errors: [422, ...AUTHED],
+  },
+  // Uppy's Companion-compatible routes (UPPY.md): Companion's shapes; errors add a top-level `message`.
+  {
+    id: "uppyParams", method: "GET", path: "/uppy/{profile}/s3/params", entry: "uppy", auth: "jwt",
+    summary: "Uppy single upload: a POST policy with a concrete key. Query: filename, type and metadata[<key>] (only the profile's keys are kept).",
+    params: UppyProfileParams, query: UppyParamsQuery, status: 200, response: UppyParamsResponse,
+    errors: [403, 404, 415, 422, ...AUTHED],
+  },
+  {
+    id: "uppyCreateMultipart", method: "POST", path: "/uppy/{profile}/s3/multipart", entry: "uppy", auth: "jwt",
+    summary: "Uppy multipart start: creates the S3 upload and a ticket without a declared size; answers S3's upload id and the key.",
+    params: UppyProfileParams, body: UppyCreateRequest, bodyLimit: MAX_BODY_BYTES, status: 200, response: UppyCreateResponse,
+    errors: [...BODY, 403, 404, 415, ...AUTHED],
+  },
+  {
+    id: "uppySignPart", method: "GET", path: "/uppy/{profile}/s3/multipart/{uploadId}/{partNumber}", entry: "uppy", auth: "jwt",
+    summary: "Uppy part URL (no header to send); a part number past floor(maxBytes / 5 MiB) + 1 is refused with 413.",
+    params: UppyPartParams, query: UppyKeyQuery, status: 200, response: UppyPartResponse,
+    errors: [404, 409, 413, 422, ...AUTHED],
+  },
+  {
+    id: "uppyListParts", method: "GET", path: "/uppy/{profile}/s3/multipart/{uploadId}", entry: "uppy", auth: "jwt",
+    summary: "Uppy resume: the parts S3 holds, as a bare array.",
+    params: UppyUploadParams, query: UppyKeyQuery, status: 200, response: UppyListPartsResponse,
+    errors: [404, 409, 422, 501, ...AUTHED],
+  },
+  {
+    id: "uppyCompleteMultipart", method: "POST", path: "/uppy/{profile}/s3/multipart/{uploadId}/complete", entry: "uppy", auth: "jwt",
+    summary: "Uppy multipart complete: the parts S3 holds must add up to the profile's range (else aborted, 413); the object is then checked.",
+    params: UppyUploadParams, query: UppyKeyQuery, body: UppyCompleteRequest, bodyLimit: MAX_COMPLETE_BODY_BYTES, status: 200,
+    response: UppyCompleteResponse, errors: [...BODY, 404, 409, 501, ...AUTHED],
+  },
+  {
+    id: "uppyAbortMultipart", method: "DELETE", path: "/uppy/{profile}/s3/multipart/{uploadId}", entry: "uppy", auth: "jwt",
+    summary: "Uppy cancel: aborts a pending upload in S3 (its ticket becomes aborted); anything else is left as it is.",
+    params: UppyUploadParams, query: UppyKeyQuery, status: 200, response: UppyAbortResponse,
+    errors: [404, 422, 501, ...AUTHED],
   },
 ] as const satisfies readonly Route[];
 

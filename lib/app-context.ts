@@ -46,6 +46,8 @@ export const AppContext = z.object({
   throttlingBurstLimit: z.coerce.number().int().positive().optional(),
   logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).optional(),
   alarmTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, "must be an SNS topic ARN").optional(),
+  eventBusName: z.string().regex(/^[A-Za-z0-9._\-/]{1,256}$/, "must be an EventBridge event bus name").optional(),
+  webhookUrl: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
 });
 export type AppContext = z.infer<typeof AppContext>;
 
@@ -83,6 +85,8 @@ export function stackPropsFromContext(node: Node, cwd = process.cwd()): { stackN
     throttle: throttle.rateLimit !== undefined || throttle.burstLimit !== undefined ? throttle : undefined,
     logLevel: c.logLevel,
     alarmTopicArn: c.alarmTopicArn,
+    eventBusName: c.eventBusName,
+    webhookUrl: c.webhookUrl,
   };
   // Unset keys stay absent, so every construct applies its own documented default.
   return { stackName: c.stackName, props: Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) };

@@ -1,17 +1,19 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, ProjectionType, Table, type ITable, type TableProps } from "aws-cdk-lib/aws-dynamodb";
+import { AttributeType, ProjectionType, StreamViewType, Table, type ITable, type TableProps } from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
 import { TICKET_TABLE } from "../functions/adapters/ticket-table.js";
 import { ConfigError } from "../functions/errors.js";
 import { DEFAULT_REMOVAL_POLICY, DEFAULT_TABLE_PROPS, TICKET_TABLE_KEYS } from "./secure-defaults.js";
 
-/** Table settings an operator may override; the key schema and TTL attribute are fixed. */
-export type TicketTableOverrides = Omit<TableProps, "partitionKey" | "sortKey" | "timeToLiveAttribute" | "removalPolicy">;
+/** Table settings an operator may override; the key schema, TTL attribute and stream are fixed. */
+export type TicketTableOverrides = Omit<TableProps, "partitionKey" | "sortKey" | "timeToLiveAttribute" | "removalPolicy" | "stream">;
 
 export interface TicketTableProps {
   /**
    * Use this table instead of creating one. It must have the ticket schema: partition key
-   * `uploadId` (S), GSI `byOwner` (`owner` S, `createdAt` S, projection ALL), TTL on `ttl`.
+   * `uploadId` (S), GSI `byOwner` (`owner` S, `createdAt` S, projection ALL), TTL on `ttl`,
+   * and a stream of new and old images (completion events are published from it), passed in
+   * with its `tableStreamArn` (e.g. `Table.fromTableAttributes`); without one, synth fails.
    * @default - a new table with the secure defaults
    */
   readonly existingTable?: ITable;
@@ -21,7 +23,10 @@ export interface TicketTableProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** The ticket table: on demand, point-in-time recovery, TTL, and the `byOwner` index for listing. */
+/**
+ * The ticket table: on demand, point-in-time recovery, TTL, the `byOwner` index for listing,
+ * and a stream of new and old images, the source of completion events.
+ */
 export class TicketTable extends Construct {
   readonly table: ITable;
 
@@ -31,6 +36,12 @@ export class TicketTable extends Construct {
       throw new ConfigError("TicketTable: pass either existingTable or tableProps, not both.");
     }
     if (props.existingTable) {
+      if (!props.existingTable.tableStreamArn) {
+        throw new ConfigError(
+          "TicketTable: existingTable must have a stream (NEW_AND_OLD_IMAGES) and be passed with its tableStreamArn " +
+            "(Table.fromTableAttributes({ tableArn, tableStreamArn })); completion events are published from it.",
+        );
+      }
       this.table = props.existingTable;
       return;
     }
@@ -40,6 +51,8 @@ export class TicketTable extends Construct {
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       ...props.tableProps,
       ...TICKET_TABLE_KEYS,
+      // Completion events compare a ticket's old and new status.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       removalPolicy,
     });
     table.addGlobalSecondaryIndex({

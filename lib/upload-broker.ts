@@ -2,7 +2,9 @@ import { Duration, Stack, Validations, type RemovalPolicy } from "aws-cdk-lib";
 import type { ThrottleSettings } from "aws-cdk-lib/aws-apigatewayv2";
 import type { UserPoolClientProps, UserPoolProps } from "aws-cdk-lib/aws-cognito";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import type { IEventBus } from "aws-cdk-lib/aws-events";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
@@ -16,6 +18,7 @@ import { parseProfiles } from "../functions/domain/profiles.js";
 import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
 import { ConfigError } from "../functions/errors.js";
 import type { Profile, ProfileSchema } from "../functions/schemas.js";
+import { CompletionEvents } from "./completion-events.js";
 import { RecordEvents } from "./record-events.js";
 import { MAX_PROFILES_ENV_BYTES } from "./secure-defaults.js";
 import { TicketTable, type TicketTableOverrides } from "./ticket-table.js";
@@ -61,6 +64,12 @@ export interface UploadBrokerProps {
   readonly logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
   /** Every alarm notifies this topic. @default - alarms without actions */
   readonly alarmTopic?: ITopic;
+  /** Where completion events are published. @default - the account's default event bus */
+  readonly eventBus?: IEventBus;
+  /** An HTTPS endpoint that receives every completion event too (EventBridge API destination). @default - none */
+  readonly webhookUrl?: string;
+  /** The webhook's API key, sent as `x-api-key`. @default - with webhookUrl, a generated secret (`completionEvents.webhookSecret`) */
+  readonly webhookSecret?: ISecret;
 }
 
 /**
@@ -75,6 +84,7 @@ export class UploadBroker extends Construct {
   readonly auth: UploadAuth;
   readonly functions: Readonly<Record<FunctionEntry, UploadFunction>>;
   readonly deadLetterQueue: Queue;
+  readonly completionEvents: CompletionEvents;
   readonly profiles: readonly Profile[];
 
   constructor(scope: Construct, id: string, props: UploadBrokerProps = {}) {
@@ -125,6 +135,7 @@ export class UploadBroker extends Construct {
     this.functions = {
       ...functions,
       "record-upload": fn("record-upload", "Records uploads from S3 ObjectCreated events", Duration.seconds(30)),
+      "publish-events": fn("publish-events", "Publishes completion events from the ticket table's stream", Duration.seconds(30)),
     };
     this.grantLeastPrivilege();
 
@@ -142,6 +153,17 @@ export class UploadBroker extends Construct {
       recordFunction: this.functions["record-upload"].function,
       alarmTopic,
     }).deadLetterQueue;
+    // The table's change stream is the source: a change is published even if the function
+    // that made it crashed right after.
+    this.completionEvents = new CompletionEvents(this, "CompletionEvents", {
+      table: this.table,
+      publishFunction: this.functions["publish-events"].function,
+      eventBus: props.eventBus,
+      webhookUrl: props.webhookUrl,
+      webhookSecret: props.webhookSecret,
+      alarmTopic,
+    });
+    if (props.eventBus) this.functions["publish-events"].function.addEnvironment("EVENT_BUS_NAME", props.eventBus.eventBusArn);
   }
 
   /** The IAM statements of each function: nothing beyond the calls its code makes. */
@@ -162,6 +184,12 @@ export class UploadBroker extends Construct {
     // deleted when it does not match.
     allow("multipart", ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"], [uploads]);
     allow("multipart", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], [table]);
+    // Uppy: the same multipart calls, plus the POST policy its params route signs (PutObject).
+    allow("uppy", ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"], [uploads]);
+    allow("uppy", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], [table]);
+    // A download link carries the signer's GetObject; deletes delete or abort.
+    allow("upload-object", ["s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], [uploads]);
+    allow("upload-object", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [table]);
     // HeadObject is authorized by s3:GetObject.
     allow("record-upload", ["s3:GetObject", "s3:DeleteObject"], [uploads]);
     allow("record-upload", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [table]);
@@ -169,7 +197,7 @@ export class UploadBroker extends Construct {
     allow("list-uploads", ["dynamodb:Query"], [`${table}/index/${TICKET_TABLE.ownerIndex}`]);
 
     const finding = `AwsSolutions-IAM5[Resource::${flattenReference(Stack.of(this).resolve(uploads))}]`;
-    for (const entry of ["sign-put", "sign-post", "multipart", "record-upload"] as const) {
+    for (const entry of ["sign-put", "sign-post", "multipart", "upload-object", "uppy", "record-upload"] as const) {
       Validations.of(this.functions[entry].role).acknowledge({
         id: finding,
         reason: `Objects live only under the ${UPLOADS_PREFIX} prefix; the wildcard after it is the per-user, per-ticket key space the broker hands out, not a broader grant.`,

@@ -15,6 +15,8 @@ export interface LocalConfig {
   allowedHosts: string[];
   /** Extra exact browser origins allowed to call the API and upload to the embedded bucket. */
   corsOrigins: string[];
+  /** Where completion events are POSTed (they are always logged). */
+  webhookUrl?: string;
   s3Endpoint?: string;
   bucket: string;
   region: string;
@@ -44,6 +46,10 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
   const s3Endpoint = endpoint("S3_ENDPOINT", value("S3_ENDPOINT"));
   const dynamoEndpoint = endpoint("DYNAMODB_ENDPOINT", value("DYNAMODB_ENDPOINT"));
   const profilesFile = value("PROFILES_FILE");
+  const webhookUrl = value("WEBHOOK_URL");
+  if (webhookUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(webhookUrl)) {
+    throw new ConfigError(`WEBHOOK_URL ${JSON.stringify(webhookUrl)} is not an http(s) URL.`);
+  }
   return {
     port: port(value("PORT")),
     host: host(value("HOST")),
@@ -53,6 +59,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     region: value("S3_REGION") ?? "us-east-1",
     dataDir: value("LOCAL_DATA_DIR") ?? ".local-data",
     ...(s3Endpoint ? { s3Endpoint } : {}),
+    ...(webhookUrl ? { webhookUrl } : {}),
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
     profiles: profilesFile ? readProfiles(profilesFile) : DEMO_PROFILES,

@@ -25,6 +25,7 @@ import type { LocalConfig } from "./config.js";
 import { demoAssets } from "./demo/assets.js";
 import { EMBEDDED_S3_CREDENTIALS, LOCAL_DYNAMO_CREDENTIALS, startEmbeddedDynamo, startEmbeddedS3, type Embedded } from "./embedded.js";
 import { toHttpEvent } from "./http-event.js";
+import { publishingTicketStore, webhookPublisher } from "./webhook.js";
 import { assertReachable, ensureBucket, ensureTable } from "./resources.js";
 import { toAwsS3Event } from "./s3-events.js";
 
@@ -93,7 +94,11 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
     },
   );
 
-  const tickets = new DynamoTicketStore(dynamo, TABLE);
+  // No change stream here: every ticket change is published (logged, and POSTed to
+  // WEBHOOK_URL when set) as the deployed stack's stream would, without ever blocking.
+  const tickets = publishingTicketStore(new DynamoTicketStore(dynamo, TABLE), config.bucket, webhookPublisher(config.webhookUrl, logger), (error) =>
+    logger.warn("completion event not published", { error: String(error) }),
+  );
   const signer = s3Signer({ bucket: config.bucket, region: config.region, endpoint: s3Endpoint, credentials });
   const writer = new DynamoTicketWriter({ table: TABLE, region: config.region, endpoint: dynamoEndpoint, credentials: LOCAL_DYNAMO_CREDENTIALS });
   const sign = { profiles: config.profiles, signer, tickets: writer, clock: systemClock, ids: ulidIds };
@@ -118,7 +123,8 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   };
 
   // The contract's routes, from the table; then local mode's own.
-  const handlers = makeRouteHandlers({ sign, status, multipart });
+  const afterUpload = { tickets, objects, multipart: multipartStore, signer, clock: systemClock };
+  const handlers = makeRouteHandlers({ sign, status, multipart, afterUpload });
   const table: LocalRoute[] = [
     ...routes.map((route) => ({ method: route.method, path: route.path, auth: route.auth === "jwt", handler: handlers[route.id] })),
     // Local mode only: these routes do not exist in the deployed stack.

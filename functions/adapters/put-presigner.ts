@@ -1,6 +1,6 @@
 import aws4 from "aws4";
 import { ConfigError } from "../errors.js";
-import type { PartSigningRequest, PresignedPut, PutSigner, PutSigningRequest } from "../ports.js";
+import type { GetSigningRequest, PartSigningRequest, PresignedPut, PutSigner, PutSigningRequest } from "../ports.js";
 import { awsDomain, resolveCredentials, type Credentials } from "./aws.js";
 
 export interface PutPresignerOptions {
@@ -48,14 +48,25 @@ export class PutPresigner implements PutSigner {
     return this.presign(request.key, query, headers, request.expiresInSeconds, request.signedAt);
   }
 
-  private presign(key: string, operation: string, headers: Record<string, string>, expiresInSeconds: number, signedAt: Date): PresignedPut {
+  /**
+   * Presigns GetObject with S3's `response-*` overrides (e.g. the Content-Disposition a browser
+   * saves the file under): exactly `getSignedUrl(s3, new GetObjectCommand(…))`'s URL.
+   */
+  async presignGet(request: GetSigningRequest): Promise<string> {
+    const overrides = Object.entries(request.responseHeaders)
+      .map(([name, value]) => `response-${name}=${uriEscape(value)}`)
+      .join("&");
+    return this.presign(request.key, `${overrides ? `${overrides}&` : ""}x-id=GetObject`, {}, request.expiresInSeconds, request.signedAt, "GET").url;
+  }
+
+  private presign(key: string, operation: string, headers: Record<string, string>, expiresInSeconds: number, signedAt: Date, method = "PUT"): PresignedPut {
     const path = `${this.base.path}/${encodeKey(key)}`;
     const iso = signedAt.toISOString(); // 2026-11-21T10:00:00.000Z → 20261121T100000Z
     const date = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
     const signer = new aws4.RequestSigner(
       {
         host: this.base.host,
-        method: "PUT",
+        method,
         path: `${path}?X-Amz-Content-Sha256=UNSIGNED-PAYLOAD&X-Amz-Date=${date}&X-Amz-Expires=${expiresInSeconds}&${operation}`,
         service: "s3",
         region: this.options.region,

@@ -2,9 +2,14 @@ import type { Signer } from "../ports.js";
 import { PostPresigner } from "./post-presigner.js";
 import { PutPresigner, type PutPresignerOptions } from "./put-presigner.js";
 
-/** PUT, part and POST signing for one bucket, for local mode and tests; Lambdas take only the one they use. */
+/** PUT, part, GET and POST signing for one bucket, for local mode and tests; Lambdas take only the one they use. */
 export function s3Signer(options: PutPresignerOptions & { credentials: NonNullable<PutPresignerOptions["credentials"]> }): Signer {
   const put = new PutPresigner(options);
   const post = new PostPresigner(options);
-  return { presignPut: (r) => put.presignPut(r), presignPart: (r) => put.presignPart(r), presignPost: (r) => post.presignPost(r) };
+  return {
+    presignPut: (r) => put.presignPut(r),
+    presignPart: (r) => put.presignPart(r),
+    presignGet: (r) => put.presignGet(r),
+    presignPost: (r) => post.presignPost(r),
+  };
 }

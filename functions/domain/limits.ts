@@ -49,3 +49,6 @@ export const PENDING_TICKET_RETENTION_SECONDS = 30 * 24 * 3600;
 export const UPLOADS_PREFIX = "uploads/";
 /** Metadata key that binds an object to its ticket. */
 export const UPLOAD_ID_METADATA_KEY = "upload-id";
+
+/** How long a download link lives. */
+export const DOWNLOAD_URL_SECONDS = 300;

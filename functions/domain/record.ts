@@ -16,6 +16,7 @@ export type Outcome =
   | "rejected"
   | "deleted_orphan"
   | "deleted_second_object"
+  | "deleted_closed_ticket"
   | "deleted_unexpected_key"
   | "duplicate"
   | "stale"
@@ -97,6 +98,9 @@ function decide(ticket: Ticket | undefined, key: string, object: ObjectInfo | un
   if (!object) return { kind: "none", outcome: "gone", reason: "the object no longer exists" };
   if (!ticket) return { kind: "delete", outcome: "deleted_orphan", reason: "no ticket for this key" };
   if (!keyAllowed(ticket, key)) return { kind: "delete", outcome: "deleted_unexpected_key", reason: "the ticket does not allow this key" };
+  if (ticket.status === "aborted" || ticket.status === "deleted") {
+    return { kind: "delete", outcome: "deleted_closed_ticket", reason: `the owner ${ticket.status === "aborted" ? "aborted" : "deleted"} this upload` };
+  }
   if (ticket.status === "completed" && ticket.key !== key) {
     return { kind: "delete", outcome: "deleted_second_object", reason: `the ticket already completed with ${ticket.key}` };
   }

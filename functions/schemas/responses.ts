@@ -70,3 +70,7 @@ export type SignPartsResponse = z.infer<typeof SignPartsResponse>;
 
 export const ListPartsResponse = z.object({ parts: z.array(z.object({ partNumber: z.number(), size: z.number(), etag: z.string() })) });
 export type ListPartsResponse = z.infer<typeof ListPartsResponse>;
+
+/** `GET /uploads/{id}/download`: a presigned GET that saves the file under its original name. */
+export const DownloadResponse = z.object({ url: z.url(), expiresAt: IsoDate });
+export type DownloadResponse = z.infer<typeof DownloadResponse>;

@@ -34,7 +34,7 @@ export const Ticket = z.object({
   createdAt: IsoDate,
   expiresAt: IsoDate,
   /** DynamoDB TTL, epoch seconds. */
-  ttl: z.number(),
+  ttl: z.optional(z.number()),
   size: z.optional(z.number()),
   etag: z.optional(z.string()),
   completedAt: z.optional(IsoDate),

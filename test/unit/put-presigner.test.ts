@@ -1,4 +1,4 @@
-import { PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -104,6 +104,34 @@ describe("PutPresigner.presignPart", () => {
         expect(fast.url).toBe(await getSignedUrl(client, command, { expiresIn: p.expiresInSeconds, signingDate: p.signedAt, signableHeaders: signable }));
         expect(fast.headers).toEqual(p.contentLength === undefined ? {} : { "content-length": String(p.contentLength) });
         expect(fast.url).not.toMatch(/x-amz-checksum|x-amz-sdk-checksum/i);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("PutPresigner.presignGet", () => {
+  const get = fc.record({
+    target: fc.constantFrom(...targets),
+    credentials: fc.constantFrom(...credentials),
+    key: input.map((i) => i.key),
+    filename: fc.string({ unit: "grapheme", minLength: 1, maxLength: 60 }),
+    contentType: fc.option(fc.constantFrom("image/png", "application/pdf", "video/mp4"), { nil: undefined }),
+    expiresInSeconds: fc.integer({ min: 1, max: 3600 }),
+    signedAt: fc.date({ min: new Date("2020-01-01T00:00:00Z"), max: new Date("2035-12-31T23:59:59Z"), noInvalidDate: true }),
+  });
+
+  it("produces exactly the URL getSignedUrl(GetObjectCommand) produces, with the response overrides", async () => {
+    await fc.assert(
+      fc.asyncProperty(get, async (g) => {
+        const disposition = `attachment; filename="x.png"; filename*=UTF-8''${encodeURIComponent(g.filename)}`;
+        const url = await new PutPresigner({ ...g.target, credentials: g.credentials }).presignGet({
+          key: g.key, responseHeaders: { "content-disposition": disposition, ...(g.contentType ? { "content-type": g.contentType } : {}) },
+          expiresInSeconds: g.expiresInSeconds, signedAt: g.signedAt,
+        });
+        const client = s3Client({ region: g.target.region, credentials: g.credentials, ...(g.target.endpoint ? { endpoint: g.target.endpoint } : {}) });
+        const command = new GetObjectCommand({ Bucket: g.target.bucket, Key: g.key, ResponseContentDisposition: disposition, ...(g.contentType ? { ResponseContentType: g.contentType } : {}) });
+        expect(url).toBe(await getSignedUrl(client, command, { expiresIn: g.expiresInSeconds, signingDate: g.signedAt }));
       }),
       { numRuns: 300 },
     );

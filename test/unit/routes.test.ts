@@ -22,6 +22,7 @@ const handlers = makeRouteHandlers({
     start: { ...deps, multipart: new MemoryMultipartStore() },
     parts: { ...deps, tickets: store, objects: new MemoryObjectStore(), multipart: new MemoryMultipartStore() },
   },
+  afterUpload: { ...deps, tickets: store, objects: new MemoryObjectStore(), multipart: new MemoryMultipartStore() },
 });
 
 describe("the route table", () => {

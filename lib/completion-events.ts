@@ -1,0 +1,194 @@
+import { Duration, Token, Validations } from "aws-cdk-lib";
+import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { ApiDestination, Authorization, Connection, EventBus, HttpMethod, Rule, type IEventBus } from "aws-cdk-lib/aws-events";
+import { ApiDestination as ApiDestinationTarget } from "aws-cdk-lib/aws-events-targets";
+import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import { Secret, type ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import type { ITopic } from "aws-cdk-lib/aws-sns";
+import { Queue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { DETAIL_TYPES, EVENT_SOURCE, EVENT_STATUSES } from "../functions/domain/events.js";
+import { ConfigError } from "../functions/errors.js";
+import { alarmOnAny } from "./alarms.js";
+import { DEAD_LETTER_QUEUE_PROPS } from "./secure-defaults.js";
+
+/** The header the webhook's API key is sent in, unless `webhookApiKeyHeader` says otherwise. */
+export const DEFAULT_WEBHOOK_API_KEY_HEADER = "x-api-key";
+
+export interface CompletionEventsProps {
+  /** The ticket table; it must have a stream with new and old images (`TicketTable` makes one). */
+  readonly table: ITable;
+  /** The publish-events function: reads the stream, puts the events on the bus. */
+  readonly publishFunction: IFunction;
+  /** Where events are published. @default - the account's default event bus */
+  readonly eventBus?: IEventBus;
+  /** Stream records per invocation. @default 50 */
+  readonly batchSize?: number;
+  /** Retries of a failed batch (bisected) before it is reported to the on-failure queue. @default 5 */
+  readonly retryAttempts?: number;
+  /**
+   * An HTTPS endpoint that receives every event (the whole EventBridge event as JSON, by POST)
+   * through an EventBridge API destination. Checked at synth: `https://`, no credentials in it.
+   * @default - no webhook
+   */
+  readonly webhookUrl?: string;
+  /**
+   * The API key sent to `webhookUrl` (its whole secret string) in `webhookApiKeyHeader`. Never a
+   * plain string: it stays in Secrets Manager and the template only references it.
+   * @default - with `webhookUrl`, a new secret with a generated value; the receiver reads it
+   *   there (its ARN is `webhookSecret.secretArn`)
+   */
+  readonly webhookSecret?: ISecret;
+  /** @default "x-api-key" */
+  readonly webhookApiKeyHeader?: string;
+  /** Where the failure alarms notify. @default - no action; the alarms show in the console */
+  readonly alarmTopic?: ITopic;
+}
+
+/**
+ * Completion events (CONTRACT.md "After the upload"): the ticket table's stream feeds the
+ * publish function, which puts one event per change to a final status on the bus, so a change
+ * is published even if the function that made it crashed right after. Lambda filters the
+ * stream first, so only such changes invoke the function. A batch that keeps failing is
+ * bisected, retried, then reported to an encrypted queue, and an alarm fires. With
+ * `webhookUrl`, a rule delivers the same events to it through an API destination, with
+ * retries, a dead-letter queue and an alarm of its own.
+ */
+export class CompletionEvents extends Construct {
+  readonly eventBus: IEventBus;
+  /** Where a stream batch that could not be published is reported (its position, not its data). */
+  readonly failureQueue: Queue;
+  readonly failureAlarm: Alarm;
+  /** The API key's secret, with `webhookUrl`. */
+  readonly webhookSecret?: ISecret;
+  /** Events the webhook did not accept after every retry. */
+  readonly webhookDeadLetterQueue?: Queue;
+  readonly webhookAlarm?: Alarm;
+
+  constructor(scope: Construct, id: string, props: CompletionEventsProps) {
+    super(scope, id);
+    if (!props.table.tableStreamArn) {
+      throw new ConfigError("CompletionEvents: the table has no stream; completion events need one with NEW_AND_OLD_IMAGES.");
+    }
+    if (props.webhookSecret && props.webhookUrl === undefined) {
+      throw new ConfigError("CompletionEvents: webhookSecret is only used with webhookUrl.");
+    }
+    if (props.webhookUrl !== undefined) checkWebhookUrl(props.webhookUrl);
+    this.eventBus = props.eventBus ?? EventBus.fromEventBusName(this, "DefaultBus", "default");
+
+    this.failureQueue = queue(this, "FailureQueue", "the publish function's on-failure destination");
+    props.publishFunction.addEventSource(
+      new DynamoEventSource(props.table, {
+        // From the oldest record the stream still holds: a deployment misses no change.
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: props.batchSize ?? 50,
+        bisectBatchOnError: true,
+        retryAttempts: props.retryAttempts ?? 5,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.failureQueue),
+        filters: streamFilters(),
+      }),
+    );
+    this.eventBus.grantPutEventsTo(props.publishFunction);
+    if (props.publishFunction.role) {
+      Validations.of(props.publishFunction.role).acknowledge({
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "dynamodb:ListStreams, added by the DynamoDB event source, has no resource-level permissions (IAM only accepts *); it lists stream ARNs, never data. Reading the stream itself is granted on this table's stream only.",
+      });
+    }
+    this.failureAlarm = alarmOnAny(this, "FailureAlarm", {
+      description:
+        "upload-broker: ticket changes could not be published as completion events after retries; the message names the stream records. Fix the cause, then replay them from the stream (24 h) or from the table.",
+      metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
+      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
+    });
+
+    if (props.webhookUrl !== undefined) {
+      this.webhookSecret = props.webhookSecret ?? generatedSecret(this);
+      this.webhookDeadLetterQueue = queue(this, "WebhookDeadLetterQueue", "the webhook rule target's dead-letter queue");
+      this.webhookAlarm = this.webhook(props.webhookUrl, this.webhookSecret, this.webhookDeadLetterQueue, props);
+    }
+  }
+
+  private webhook(url: string, secret: ISecret, deadLetterQueue: Queue, props: CompletionEventsProps): Alarm {
+    const connection = new Connection(this, "WebhookConnection", {
+      description: "upload-broker completion events webhook",
+      authorization: Authorization.apiKey(props.webhookApiKeyHeader ?? DEFAULT_WEBHOOK_API_KEY_HEADER, secret.secretValue),
+    });
+    const destination = new ApiDestination(this, "WebhookDestination", {
+      description: "upload-broker completion events webhook",
+      connection,
+      endpoint: url,
+      httpMethod: HttpMethod.POST,
+    });
+    new Rule(this, "WebhookRule", {
+      description: "upload-broker completion events to the webhook",
+      eventBus: this.eventBus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: Object.values(DETAIL_TYPES) },
+      targets: [new ApiDestinationTarget(destination, { deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+    });
+    return alarmOnAny(this, "WebhookAlarm", {
+      description:
+        "upload-broker: the webhook did not accept a completion event within 24 hours of retries; it is in the webhook dead-letter queue. Fix the receiver, then resend it.",
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
+      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
+    });
+  }
+}
+
+/**
+ * Lambda's stream filters (OR'ed; five is the default quota): per final status, a change from
+ * another status to it, and one for a ticket inserted in a final status. Only the `dynamodb`
+ * key is matched (what Lambda documents for DynamoDB sources): a MODIFY record has both
+ * images, an INSERT only the new one, a REMOVE (TTL) none with a status, so no eventName is needed.
+ * `anything-but` never matches a missing field, so the MODIFY filters miss inserts.
+ */
+export function streamFilters(): Array<Record<string, unknown>> {
+  const changedTo = (status: string) =>
+    FilterCriteria.filter({
+      dynamodb: { NewImage: { status: { S: FilterRule.isEqual(status) } }, OldImage: { status: { S: FilterRule.notEquals(status) } } },
+    });
+  const inserted = FilterCriteria.filter({
+    dynamodb: { NewImage: { status: { S: FilterRule.or(...EVENT_STATUSES) } }, OldImage: { status: { S: FilterRule.notExists() } } },
+  });
+  return [...EVENT_STATUSES.map(changedTo), inserted];
+}
+
+function checkWebhookUrl(url: string): void {
+  if (Token.isUnresolved(url)) return; // a deploy-time value; CloudFormation checks it
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`CompletionEvents: webhookUrl is not a URL: ${url}`);
+  }
+  if (parsed.protocol !== "https:") throw new ConfigError(`CompletionEvents: webhookUrl must be an https URL, not ${parsed.protocol}//…`);
+  if (parsed.username || parsed.password) {
+    throw new ConfigError("CompletionEvents: webhookUrl must not carry credentials; the API key comes from webhookSecret.");
+  }
+}
+
+function queue(scope: Construct, id: string, what: string): Queue {
+  const q = new Queue(scope, id, DEAD_LETTER_QUEUE_PROPS);
+  Validations.of(q).acknowledge({
+    id: "AwsSolutions-SQS3",
+    reason: `This queue is itself ${what}; nothing consumes it automatically, so a dead-letter queue of its own would add nothing.`,
+  });
+  return q;
+}
+
+function generatedSecret(scope: Construct): Secret {
+  const secret = new Secret(scope, "WebhookSecret", {
+    description: "upload-broker: the API key sent with every completion event to the webhook; the receiver reads it here and compares.",
+    generateSecretString: { passwordLength: 48, excludePunctuation: true },
+  });
+  Validations.of(secret).acknowledge({
+    id: "AwsSolutions-SMG4",
+    reason:
+      "The webhook's API key is shared with a receiver outside AWS, which reads it from this secret; automatic rotation would break delivery until the receiver follows, so it is rotated on purpose, by the operator.",
+  });
+  return secret;
+}

@@ -1,0 +1,266 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Stack, Validations, type App } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { AttributeType, StreamViewType, Table } from "aws-cdk-lib/aws-dynamodb";
+import { EventBus } from "aws-cdk-lib/aws-events";
+import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Code, Function, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { afterAll, describe, expect, it } from "vitest";
+import { CompletionEvents, type CompletionEventsProps } from "../../lib/completion-events.js";
+import { TicketTable } from "../../lib/ticket-table.js";
+import { logicalId, statementsOfRole, testApp } from "./synth.js";
+
+const cleanups: Array<() => void> = [];
+afterAll(() => cleanups.forEach((c) => c()));
+
+/** A stack with a TicketTable, a placeholder publish function and CompletionEvents. */
+function build(props: Partial<CompletionEventsProps> | ((stack: Stack) => Partial<CompletionEventsProps>) = {}, acknowledgePlaceholder = true) {
+  const { app, outdir, cleanup } = testApp();
+  cleanups.push(cleanup);
+  const stack = new Stack(app, "Events");
+  const table = new TicketTable(stack, "Tickets").table;
+  const role = new Role(stack, "PublishRole", { assumedBy: new ServicePrincipal("lambda.amazonaws.com") });
+  role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ["logs:PutLogEvents"], resources: ["arn:aws:logs:eu-west-1:123456789012:log-group:publish:*"] }));
+  const fn = new Function(stack, "Publish", { runtime: Runtime.NODEJS_22_X, handler: "index.handler", code: Code.fromInline("export const handler = async () => ({ batchItemFailures: [] });"), role });
+  // The placeholder's own findings, so that the nag check below sees only what CompletionEvents makes.
+  if (acknowledgePlaceholder) Validations.of(fn).acknowledge({ id: "AwsSolutions-L1", reason: "A placeholder function of this test; the real one is an UploadFunction, which pins and acknowledges its runtime." });
+  if (acknowledgePlaceholder) Validations.of(role).acknowledge({
+    id: "AwsSolutions-IAM5[Resource::arn:aws:logs:eu-west-1:123456789012:log-group:publish:*]",
+    reason: "A placeholder role of this test; the real function's role comes from UploadFunction and writes to its own log group only.",
+  });
+  const events = new CompletionEvents(stack, "CompletionEvents", { table, publishFunction: fn, ...(typeof props === "function" ? props(stack) : props) });
+  return { app, outdir, stack, table, fn, role, events, template: () => Template.fromStack(stack) };
+}
+
+const STATUSES = ["completed", "rejected", "aborted", "deleted"];
+
+describe("ticket table stream", () => {
+  it("streams new and old images", () => {
+    const { template } = build();
+    template().hasResourceProperties("AWS::DynamoDB::Table", { StreamSpecification: { StreamViewType: "NEW_AND_OLD_IMAGES" } });
+  });
+
+  it("refuses an existing table without a stream, accepts one with", () => {
+    const stack = new Stack();
+    const bare = new Table(stack, "Bare", { partitionKey: { name: "uploadId", type: AttributeType.STRING } });
+    expect(() => new TicketTable(stack, "A", { existingTable: bare })).toThrow(/existingTable must have a stream/);
+    const imported = Table.fromTableAttributes(stack, "Imported", {
+      tableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/tickets",
+      tableStreamArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/tickets/stream/2026-11-21T09:00:00.000",
+    });
+    expect(new TicketTable(stack, "B", { existingTable: imported }).table).toBe(imported);
+    const streamed = new Table(stack, "Streamed", { partitionKey: { name: "uploadId", type: AttributeType.STRING }, stream: StreamViewType.NEW_AND_OLD_IMAGES });
+    expect(new TicketTable(stack, "C", { existingTable: streamed }).table).toBe(streamed);
+  });
+});
+
+describe("stream → publish function", () => {
+  const built = build();
+  const template = built.template();
+
+  it("maps the table's stream to the function from the oldest record, bisecting, retrying, reporting item failures", () => {
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 1);
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: logicalId(built.fn) },
+      EventSourceArn: { "Fn::GetAtt": [logicalId(built.table), "StreamArn"] },
+      StartingPosition: "TRIM_HORIZON",
+      BatchSize: 50,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [logicalId(built.events.failureQueue), "Arn"] } } },
+    });
+  });
+
+  it("lets only changes to a final status through: one filter per status, and one for an insert in one", () => {
+    const [mapping] = Object.values(template.findResources("AWS::Lambda::EventSourceMapping"));
+    const patterns = (mapping?.Properties.FilterCriteria.Filters as Array<{ Pattern: string }>).map((f) => JSON.parse(f.Pattern));
+    expect(patterns).toEqual([
+      ...STATUSES.map((s) => ({ dynamodb: { NewImage: { status: { S: [s] } }, OldImage: { status: { S: [{ "anything-but": [s] }] } } } })),
+      { dynamodb: { NewImage: { status: { S: STATUSES } }, OldImage: { status: { S: [{ exists: false }] } } } },
+    ]);
+    expect(patterns.length).toBeLessThanOrEqual(5); // Lambda's default quota of filters per mapping
+  });
+
+  it("reports failed batches to an encrypted, TLS-only queue with an alarm", () => {
+    const queue = logicalId(built.events.failureQueue);
+    template.hasResourceProperties("AWS::SQS::Queue", { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+      Queues: [{ Ref: queue }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]) },
+    });
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queue, "QueueName"] } }],
+      Threshold: 1,
+    });
+  });
+
+  it("grants PutEvents on the default bus only, and reads this table's stream", () => {
+    const statements = statementsOfRole(template, logicalId(built.role));
+    const putEvents = statements.filter((s) => s.Action.some((a) => a.startsWith("events:")));
+    expect(putEvents).toEqual([
+      {
+        Action: ["events:PutEvents"],
+        Effect: "Allow",
+        Resource: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":events:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":event-bus/default"]] },
+      },
+    ]);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: expect.arrayContaining(["dynamodb:GetRecords", "dynamodb:GetShardIterator"]), Resource: { "Fn::GetAtt": [logicalId(built.table), "StreamArn"] } }),
+    );
+  });
+
+  it("creates no webhook without webhookUrl", () => {
+    for (const type of ["AWS::Events::Connection", "AWS::Events::ApiDestination", "AWS::Events::Rule", "AWS::SecretsManager::Secret"]) {
+      template.resourceCountIs(type, 0);
+    }
+  });
+});
+
+describe("a bus of the deployer's", () => {
+  it("grants PutEvents on that bus only", () => {
+    const built = build((stack) => ({ eventBus: new EventBus(stack, "Bus") }));
+    const bus = logicalId(built.events.eventBus as EventBus);
+    const statements = statementsOfRole(built.template(), logicalId(built.role)).filter((s) => s.Action.includes("events:PutEvents"));
+    expect(statements).toEqual([{ Action: ["events:PutEvents"], Effect: "Allow", Resource: { "Fn::GetAtt": [bus, "Arn"] } }]);
+  });
+});
+
+describe("webhook", () => {
+  const URL = "https://hooks.example.com/upload-broker";
+
+  it("delivers the four detail-types through a connection with a generated API key, retries and a dead-letter queue", () => {
+    const built = build({ webhookUrl: URL });
+    const template = built.template();
+    const secret = logicalId(built.events.webhookSecret as Secret);
+    template.hasResourceProperties("AWS::SecretsManager::Secret", { GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true }, SecretString: Match.absent() });
+    template.hasResourceProperties("AWS::Events::Connection", {
+      AuthorizationType: "API_KEY",
+      AuthParameters: {
+        ApiKeyAuthParameters: {
+          ApiKeyName: "x-api-key",
+          ApiKeyValue: { "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: secret }, ":SecretString:::}}"]] },
+        },
+      },
+    });
+    const connection = Object.keys(template.findResources("AWS::Events::Connection"))[0]!;
+    template.hasResourceProperties("AWS::Events::ApiDestination", {
+      ConnectionArn: { "Fn::GetAtt": [connection, "Arn"] },
+      InvocationEndpoint: URL,
+      HttpMethod: "POST",
+    });
+    const destination = Object.keys(template.findResources("AWS::Events::ApiDestination"))[0]!;
+    const dlq = logicalId(built.events.webhookDeadLetterQueue!);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: "default",
+      EventPattern: { source: ["upload-broker"], "detail-type": ["Upload Completed", "Upload Rejected", "Upload Aborted", "Upload Deleted"] },
+      State: "ENABLED",
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [destination, "Arn"] },
+          DeadLetterConfig: { Arn: { "Fn::GetAtt": [dlq, "Arn"] } },
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+          RoleArn: Match.anyValue(),
+        }),
+      ],
+    });
+    template.hasResourceProperties("AWS::SQS::Queue", { SqsManagedSseEnabled: true });
+    template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+      Queues: [{ Ref: dlq }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: "sqs:SendMessage", Principal: { Service: "events.amazonaws.com" } })]),
+      },
+    });
+    template.resourceCountIs("AWS::CloudWatch::Alarm", 2);
+  });
+
+  it("sends a deployer's secret by reference only, in the header it names", () => {
+    const built = build((stack) => ({ webhookUrl: URL, webhookSecret: Secret.fromSecretNameV2(stack, "Key", "upload-broker/webhook-key"), webhookApiKeyHeader: "x-hook-key" }));
+    const template = built.template();
+    template.resourceCountIs("AWS::SecretsManager::Secret", 0);
+    const [connection] = Object.values(template.findResources("AWS::Events::Connection"));
+    const apiKey = connection?.Properties.AuthParameters.ApiKeyAuthParameters;
+    expect(apiKey.ApiKeyName).toBe("x-hook-key");
+    expect(flatten(apiKey.ApiKeyValue)).toBe(
+      "{{resolve:secretsmanager:arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:upload-broker/webhook-key:SecretString:::}}",
+    );
+  });
+
+  it("puts no API key value in the template: every ApiKeyValue is a Secrets Manager reference, no secret string is inline", () => {
+    for (const props of [{ webhookUrl: URL }, (stack: Stack) => ({ webhookUrl: URL, webhookSecret: Secret.fromSecretNameV2(stack, "Key", "k") })]) {
+      const json = build(props).template().toJSON();
+      const values = findAll(json, "ApiKeyValue");
+      expect(values).toHaveLength(1);
+      for (const value of values) expect(flatten(value)).toMatch(/^\{\{resolve:secretsmanager:[^}]+:SecretString:::\}\}$/);
+      expect(findAll(json, "SecretString")).toEqual([]);
+    }
+  });
+
+  it("refuses a webhook that is not https, carries credentials, or a secret without a webhook", () => {
+    expect(() => build({ webhookUrl: "http://hooks.example.com/x" })).toThrow(/webhookUrl must be an https URL/);
+    expect(() => build({ webhookUrl: "not a url" })).toThrow(/webhookUrl is not a URL/);
+    expect(() => build({ webhookUrl: "https://user:pw@hooks.example.com/x" })).toThrow(/must not carry credentials/);
+    expect(() => build((stack) => ({ webhookSecret: Secret.fromSecretNameV2(stack, "K", "k") }))).toThrow(/webhookSecret is only used with webhookUrl/);
+  });
+
+  it("refuses a table without a stream", () => {
+    const stack = new Stack();
+    const table = new Table(stack, "Bare", { partitionKey: { name: "uploadId", type: AttributeType.STRING } });
+    const fn = new Function(stack, "Fn", { runtime: Runtime.NODEJS_22_X, handler: "index.handler", code: Code.fromInline("x") });
+    expect(() => new CompletionEvents(stack, "E", { table, publishFunction: fn })).toThrow(/the table has no stream/);
+  });
+});
+
+/** Every value of a property named `name`, anywhere in a template. */
+function findAll(node: unknown, name: string): unknown[] {
+  if (Array.isArray(node)) return node.flatMap((n) => findAll(n, name));
+  if (node === null || typeof node !== "object") return [];
+  return Object.entries(node).flatMap(([key, value]) => [...(key === name ? [value] : []), ...findAll(value, name)]);
+}
+
+/** A CloudFormation string value with its references written `<Name>`. */
+function flatten(value: unknown): string {
+  if (typeof value === "string") return value;
+  const node = value as Record<string, unknown>;
+  if (Array.isArray(node["Fn::Join"])) {
+    const [delimiter, parts] = node["Fn::Join"] as [string, unknown[]];
+    return parts.map(flatten).join(delimiter);
+  }
+  if (typeof node.Ref === "string") return `<${node.Ref}>`;
+  return JSON.stringify(value);
+}
+
+interface ValidationReport {
+  pluginReports: Array<{ pluginName: string; violations: Array<{ ruleName: string; severity: string; violatingConstructs: Array<{ constructPath: string }> }> }>;
+}
+
+function nagFindings(app: App, outdir: string): string[] {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  try {
+    app.synth();
+  } catch {
+    // errors fail synthesis; the report is written first
+  }
+  const file = join(outdir, "validation-report.json");
+  const report = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as ValidationReport) : { pluginReports: [] };
+  return report.pluginReports.flatMap((r) => r.violations).flatMap((v) => v.violatingConstructs.map((c) => `${v.severity} ${v.ruleName} at ${c.constructPath}`));
+}
+
+describe("cdk-nag AwsSolutions", () => {
+  it("runs (the placeholder's own findings show when not acknowledged)", () => {
+    const bare = build({}, false);
+    expect(nagFindings(bare.app, bare.outdir)).toEqual(expect.arrayContaining([expect.stringMatching(/AwsSolutions-L1 at Events\/Publish/)]));
+  });
+
+  it("finds nothing unacknowledged, with or without the webhook", () => {
+    const plain = build();
+    expect(nagFindings(plain.app, plain.outdir)).toEqual([]);
+    const hooked = build({ webhookUrl: "https://hooks.example.com/x" });
+    expect(nagFindings(hooked.app, hooked.outdir)).toEqual([]);
+  });
+});
