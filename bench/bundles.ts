@@ -27,12 +27,34 @@ export const handler = (input) => getSignedUrl(s3, new PutObjectCommand(input));
 export const post = (input) => createPresignedPost(s3, input);
 `;
 
-/** Bundles every entry (and the baseline) into a temp folder; returns name → file. */
-export async function buildBundles(): Promise<Record<string, string>> {
+/**
+ * The naive design of the cost table: one function for every route and event, with the full
+ * SDK clients it would use (S3 with both presigners, DynamoDB's document client, EventBridge).
+ */
+const NAIVE_FULL = `${NAIVE}
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const events = new EventBridgeClient({});
+export const get = (input) => doc.send(new GetCommand(input));
+export const put = (input) => doc.send(new PutCommand(input));
+export const query = (input) => doc.send(new QueryCommand(input));
+export const update = (input) => doc.send(new UpdateCommand(input));
+export const publish = (input) => events.send(new PutEventsCommand(input));
+`;
+
+/**
+ * Bundles every entry, the baselines and `extra` (name → entry file) into a temp folder;
+ * returns name → file.
+ */
+export async function buildBundles(extra: Record<string, string> = {}): Promise<Record<string, string>> {
   const dir = mkdtempSync(join(tmpdir(), "upload-broker-bench-"));
   writeFileSync(join(ROOT, ".bench-naive.mjs"), NAIVE);
-  const entries: Record<string, string> = { naive: join(ROOT, ".bench-naive.mjs") };
+  writeFileSync(join(ROOT, ".bench-naive-full.mjs"), NAIVE_FULL);
+  const entries: Record<string, string> = { naive: join(ROOT, ".bench-naive.mjs"), "naive-full": join(ROOT, ".bench-naive-full.mjs") };
   for (const entry of ENTRIES) entries[entry] = join(ROOT, "functions", `${entry}.ts`);
+  Object.assign(entries, extra);
   const files: Record<string, string> = {};
   try {
     for (const [name, entry] of Object.entries(entries)) {
@@ -54,7 +76,7 @@ export async function buildBundles(): Promise<Record<string, string>> {
       });
     }
   } finally {
-    execFileSync("rm", ["-f", join(ROOT, ".bench-naive.mjs")]);
+    execFileSync("rm", ["-f", join(ROOT, ".bench-naive.mjs"), join(ROOT, ".bench-naive-full.mjs")]);
   }
   return files;
 }
@@ -71,6 +93,7 @@ const LAMBDA_ENV = {
   BUCKET_NAME: "uploads-bench",
   TABLE_NAME: "tickets-bench",
   PROFILES: JSON.stringify(DEMO_PROFILES),
+  EVENT_BUS_NAME: "uploads-bench",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
 

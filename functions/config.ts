@@ -12,6 +12,8 @@ const Env = z.object({
   /** Only for S3-compatible servers (local mode, tests); AWS needs none. */
   S3_ENDPOINT: z.optional(z.url()),
   DYNAMODB_ENDPOINT: z.optional(z.url()),
+  /** `true` when the stack scans uploads for malware (GuardDuty); set on the functions that record. */
+  MALWARE_SCAN: z._default(z.enum(["true", "false"]), "false"),
 });
 
 export interface Config {
@@ -21,6 +23,8 @@ export interface Config {
   profiles: Profile[];
   s3Endpoint?: string;
   dynamoEndpoint?: string;
+  /** Uploads wait in `scanning` until GuardDuty's scan result. */
+  malwareScan: boolean;
 }
 
 /**
@@ -35,6 +39,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     table: e.TABLE_NAME,
     region: e.AWS_REGION,
     profiles: parseProfilesJson(e.PROFILES, "PROFILES"),
+    malwareScan: e.MALWARE_SCAN === "true",
     ...(e.S3_ENDPOINT ? { s3Endpoint: e.S3_ENDPOINT } : {}),
     ...(e.DYNAMODB_ENDPOINT ? { dynamoEndpoint: e.DYNAMODB_ENDPOINT } : {}),
   };

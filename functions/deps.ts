@@ -9,6 +9,7 @@ import { S3MultipartStore } from "./adapters/s3-multipart-store.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
 import type { AfterUploadDeps } from "./domain/after-upload.js";
 import type { MultipartDeps } from "./domain/multipart.js";
+import type { UsageDeps } from "./domain/usage.js";
 import type { MultipartSignDeps } from "./domain/sign.js";
 import type { UppyDeps } from "./domain/uppy.js";
 import { loadConfig, type Config } from "./config.js";
@@ -63,6 +64,7 @@ export function multipartDeps(config: Config = loadConfig()): { start: Multipart
       multipart,
       signer: new PutPresigner({ bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) }),
       clock: systemClock,
+      scan: config.malwareScan,
     },
   };
 }
@@ -93,12 +95,21 @@ export function uppyDeps(config: Config = loadConfig()): UppyDeps {
     objects: new S3ObjectStore(client, config.bucket),
     multipart: new S3MultipartStore(client, config.bucket),
     signer: { presignPost: (request) => post.presignPost(request), presignPart: (request) => put.presignPart(request) },
+    scan: config.malwareScan,
   };
+}
+
+/** `GET /usage`: the profiles and the quota counters in the ticket table. */
+export function usageDeps(config: Config = loadConfig()): UsageDeps {
+  return { profiles: config.profiles, counters: new DynamoTicketStore(dynamo(config), config.table), clock: systemClock };
 }
 
 /** The record function's dependencies. */
 export function recordDeps(config: Config = loadConfig()): RecordDeps & { bucket: string } {
-  return { bucket: config.bucket, objects: new S3ObjectStore(s3(config), config.bucket), tickets: new DynamoTicketStore(dynamo(config), config.table), clock: systemClock };
+  return {
+    bucket: config.bucket, objects: new S3ObjectStore(s3(config), config.bucket), tickets: new DynamoTicketStore(dynamo(config), config.table), clock: systemClock,
+    profiles: config.profiles, scan: config.malwareScan,
+  };
 }
 
 /** The status functions' dependencies. */

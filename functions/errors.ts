@@ -77,8 +77,13 @@ export class ValidationError extends AppError {
 }
 
 export class QuotaExceededError extends AppError {
-  constructor(message: string) {
-    super(429, "quota_exceeded", message);
+  constructor(
+    message: string,
+    details: ErrorDetail[],
+    /** Sent as `Retry-After`: seconds to the next UTC day, or a minute for `pending`. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, "quota_exceeded", message, details);
   }
 }
 

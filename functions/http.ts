@@ -9,7 +9,7 @@ import type * as z from "zod/v4/core";
 import { decodeJwt } from "jose";
 import { principalFromClaims, type Principal } from "./domain/principal.js";
 import { MAX_BODY_BYTES } from "./domain/limits.js";
-import { AppError, BodyTooLargeError, InvalidJsonError, NotFoundError, UnauthorizedError, ValidationError, type ErrorDetail } from "./errors.js";
+import { AppError, BodyTooLargeError, InvalidJsonError, NotFoundError, QuotaExceededError, UnauthorizedError, ValidationError, type ErrorDetail } from "./errors.js";
 
 /** An HTTP API (payload 2.0) event, with or without the JWT authorizer's context. */
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -42,7 +42,9 @@ export function httpHandler(fn: HttpHandler): HttpHandler {
 export function errorResponse(error: unknown): HttpResult {
   if (error instanceof AppError) {
     const { code, message, details } = error;
-    return json(error.status, { error: { code, message, ...(details ? { details } : {}) } });
+    const result = json(error.status, { error: { code, message, ...(details ? { details } : {}) } });
+    if (error instanceof QuotaExceededError) result.headers = { ...HEADERS, "retry-after": String(error.retryAfterSeconds) };
+    return result;
   }
   return json(500, { error: { code: "internal", message: "Something went wrong on our side; please try again." } });
 }

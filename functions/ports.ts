@@ -2,6 +2,7 @@
  * What the domain needs from the outside world. Adapters implement these with AWS; tests
  * implement them in memory.
  */
+import type { QuotaReservation } from "./domain/quotas.js";
 import type { Profile, Ticket, ViewStatus } from "./schemas.js";
 
 /** What a presigned PUT must enforce; every header here is signed. */
@@ -82,8 +83,12 @@ export interface PostSigner {
 export type Signer = PutSigner & PartSigner & GetSigner & PostSigner;
 
 export interface TicketWriter {
-  /** Stores a new ticket; never overwrites one with the same id. */
-  create(ticket: Ticket): Promise<void>;
+  /**
+   * Stores a new ticket; never overwrites one with the same id. With a quota `reservation`, the
+   * ticket and its reservation are written in one atomic transaction (and `ticket.quotaSlot` is
+   * set to the pending slot it took); over a limit → `QuotaExceededError`, and nothing is written.
+   */
+  create(ticket: Ticket, reservation?: QuotaReservation): Promise<void>;
 }
 
 /** Reading and updating tickets (recording and status); new tickets go through `TicketWriter`. */
@@ -91,12 +96,18 @@ export interface TicketStore {
   /** The ticket with this id (strongly consistent), or `undefined`. */
   get(uploadId: string): Promise<Ticket | undefined>;
   /**
-   * Applies `changes` (an `undefined` value removes the attribute) and increments
-   * `version`, only if the stored version is still `expectedVersion`. False when it is not.
+   * Applies `changes` to the ticket as it was read (an `undefined` value removes the attribute)
+   * and increments `version`, only if the stored version is still `ticket.version`: false when it
+   * is not. Moves the ticket's quota counters in the same atomic write (see `releaseFor`).
    */
-  update(uploadId: string, expectedVersion: number, changes: Partial<Ticket>): Promise<boolean>;
+  update(ticket: Ticket, changes: Partial<Ticket>): Promise<boolean>;
   /** An owner's tickets, newest first. */
   listByOwner(owner: string, query: TicketQuery): Promise<TicketPage>;
+}
+
+/** The quota counters of one owner and profile, read for `GET /usage`. */
+export interface QuotaCounters {
+  usage(dayKey: string, slotKeys: readonly string[]): Promise<{ uploads: number; bytes: number; slots: Array<{ holder?: string; leaseUntil?: string }> }>;
 }
 
 /** Where a page starts: the position of the last ticket of the previous page. */
@@ -139,6 +150,12 @@ export interface ObjectStore {
    * object is gone (a missing object is not an error); false when another object replaced it.
    */
   delete(key: string, etag?: string): Promise<boolean>;
+  /**
+   * The first `bytes` bytes of the object (all of it when it is shorter), only if its ETag is
+   * still `etag` when one is given: a ranged GET. `undefined` when the object is gone or another
+   * object replaced it.
+   */
+  readHead(key: string, bytes: number, etag?: string): Promise<Uint8Array | undefined>;
 }
 
 export interface Clock {
@@ -186,6 +203,14 @@ export interface RecordDeps {
    * @default false
    */
   unreliableEventNames?: boolean;
+  /** The profiles, for their `verifyContent`; without them each ticket's type decides (see `verifiesContent`). */
+  profiles?: readonly Profile[];
+  /**
+   * Malware scanning is on: an object that passes the checks waits in `scanning` until the
+   * scan result completes (or rejects) it.
+   * @default false
+   */
+  scan?: boolean;
 }
 
 /** What the status routes need. */

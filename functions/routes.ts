@@ -28,6 +28,7 @@ import {
   SignPutResponse,
   TicketView,
   UploadIdParams,
+  UsageResponse,
 } from "./schemas.js";
 import {
   UppyAbortResponse,
@@ -46,7 +47,7 @@ import {
 } from "./schemas/uppy.js";
 
 /** The Lambda entries that answer HTTP routes, one file each under `functions/`. */
-export type HttpEntry = "public" | "sign-put" | "sign-post" | "multipart" | "get-upload" | "list-uploads" | "upload-object" | "uppy";
+export type HttpEntry = "public" | "sign-put" | "sign-post" | "multipart" | "get-upload" | "list-uploads" | "upload-object" | "uppy" | "usage";
 
 /** Statuses of the contract's error table. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 501;
@@ -72,7 +73,12 @@ export interface Route {
   readonly errors: readonly ErrorStatus[];
   /** Largest request body in bytes, for routes with a body. */
   readonly bodyLimit?: number;
+  /** Requests per second and burst for this route alone, within the stage's. @default the stage's only */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
 }
+
+/** The routes that issue tickets: a script that loops over them fills a bucket; each gets its own limit. */
+const SIGN_THROTTLE = { rateLimit: 20, burstLimit: 40 } as const;
 
 /** What every route can answer: an unexpected failure. */
 const ALWAYS = [500] as const;
@@ -99,19 +105,19 @@ export const routes = [
     id: "signPut", method: "POST", path: "/sign/put", entry: "sign-put", auth: "jwt",
     summary: "A presigned PUT URL: type, exact length, metadata, optional checksum and If-None-Match are signed.",
     body: SignPutRequest, bodyLimit: MAX_BODY_BYTES, status: 201, response: SignPutResponse,
-    errors: [...BODY, 403, 415, ...AUTHED],
+    errors: [...BODY, 403, 415, 429, ...AUTHED], throttle: SIGN_THROTTLE,
   },
   {
     id: "signPost", method: "POST", path: "/sign/post", entry: "sign-post", auth: "jwt",
     summary: "A presigned POST policy: size range, key prefix, content type and metadata enforced by S3.",
     body: SignPostRequest, bodyLimit: MAX_BODY_BYTES, status: 201, response: SignPostResponse,
-    errors: [...BODY, 403, 415, ...AUTHED],
+    errors: [...BODY, 403, 415, 429, ...AUTHED], throttle: SIGN_THROTTLE,
   },
   {
     id: "signMultipart", method: "POST", path: "/sign/multipart", entry: "multipart", auth: "jwt",
     summary: "Starts a multipart upload for a large file: the broker plans the parts and creates the S3 upload.",
     body: SignMultipartRequest, bodyLimit: MAX_BODY_BYTES, status: 201, response: SignMultipartResponse,
-    errors: [...BODY, 403, 415, ...AUTHED],
+    errors: [...BODY, 403, 415, 429, ...AUTHED], throttle: SIGN_THROTTLE,
   },
   {
     id: "signParts", method: "POST", path: "/uploads/{uploadId}/parts", entry: "multipart", auth: "jwt",
@@ -145,6 +151,11 @@ export const routes = [
     id: "downloadUpload", method: "GET", path: "/uploads/{uploadId}/download", entry: "upload-object", auth: "jwt",
     summary: "A presigned GET (5 minutes) that saves a completed upload under its original name.",
     params: UploadIdParams, status: 200, response: DownloadResponse, errors: [404, 409, ...AUTHED],
+  },
+  {
+    id: "getUsage", method: "GET", path: "/usage", entry: "usage", auth: "jwt",
+    summary: "Today's (UTC) counts of the caller's quotas, per profile that has one.", status: 200, response: UsageResponse,
+    errors: [...AUTHED],
   },
   {
     id: "listUploads", method: "GET", path: "/uploads", entry: "list-uploads", auth: "jwt",

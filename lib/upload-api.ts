@@ -8,6 +8,7 @@ import {
   HttpRoute,
   HttpRouteKey,
   HttpStage,
+  type CfnStage,
   LogGroupLogDestination,
   type IHttpRouteAuthorizer,
   type ThrottleSettings,
@@ -55,7 +56,7 @@ export class UploadApi extends Construct {
   constructor(scope: Construct, id: string, props: UploadApiProps) {
     super(scope, id);
     const origins = validateCorsOrigins(props.corsOrigins ?? []);
-    const table = props.routes ?? routes;
+    const table: readonly Route[] = props.routes ?? routes;
     this.api = new HttpApi(this, "HttpApi", {
       description: "upload-broker: presigned S3 upload tickets",
       createDefaultStage: false,
@@ -105,6 +106,17 @@ export class UploadApi extends Construct {
         });
       }
     }
+    // Per-route limits (the sign routes) within the stage's: the stage deploys after its routes.
+    const throttled = table.filter((r) => r.throttle);
+    if (throttled.length > 0) {
+      const stage = this.stage.node.defaultChild as CfnStage;
+      stage.addPropertyOverride(
+        "RouteSettings",
+        Object.fromEntries(throttled.map((r) => [routeKey(r), { ThrottlingRateLimit: r.throttle!.rateLimit, ThrottlingBurstLimit: r.throttle!.burstLimit }])),
+      );
+      for (const route of this.api.node.findAll().filter((c) => c instanceof HttpRoute)) this.stage.node.addDependency(route);
+    }
+
     // Unknown routes reach the public function, which answers the contract's 404 JSON
     // instead of API Gateway's own `{"message":"Not Found"}`.
     const fallback = new HttpRoute(this, "DefaultRoute", {

@@ -26,7 +26,7 @@ import { UploadApi } from "./upload-api.js";
 import { UploadAuth } from "./upload-auth.js";
 import { UploadBucket, type UploadBucketOverrides } from "./upload-bucket.js";
 import { UploadFunction, type FunctionEntry } from "./upload-function.js";
-import { httpEntries, routeKey, routes, type HttpEntry } from "../functions/routes.js";
+import { httpEntries, routeKey, routes, type HttpEntry, type Route } from "../functions/routes.js";
 
 /** A profile as an operator writes it (defaults may be left out); see CONTRACT.md "Profiles". */
 export type ProfileInput = z.input<typeof ProfileSchema>;
@@ -130,7 +130,7 @@ export class UploadBroker extends Construct {
       new UploadFunction(this, toPascal(entry), { entry, description, environment, timeout, removalPolicy, logRetention, alarmTopic, logLevel: props.logLevel });
     // One function per entry the route table names, described by its routes.
     const functions = Object.fromEntries(
-      httpEntries().map((entry) => [entry, fn(entry, routes.filter((r) => r.entry === entry).map(routeKey).join(", "))]),
+      httpEntries().map((entry) => [entry, fn(entry, describeRoutes(routes.filter((r) => r.entry === entry)))]),
     ) as Record<HttpEntry, UploadFunction>;
     this.functions = {
       ...functions,
@@ -175,25 +175,29 @@ export class UploadBroker extends Construct {
 
     // Presigned requests carry the signer's permissions, so the sign role's PutObject on
     // uploads/* is exactly what a URL can do, and no more.
+    // Tickets, and with a quota the counters in the same transaction (TransactWriteItems is
+    // authorized by the actions of its items).
     for (const entry of ["sign-put", "sign-post"] as const) {
       allow(entry, ["s3:PutObject"], [uploads]);
-      allow(entry, ["dynamodb:PutItem"], [table]);
+      allow(entry, ["dynamodb:PutItem", "dynamodb:UpdateItem"], [table]);
     }
     // Multipart: PutObject covers CreateMultipartUpload, the presigned UploadParts and
     // CompleteMultipartUpload; the object is then checked (GetObject authorizes HeadObject) and
     // deleted when it does not match.
     allow("multipart", ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"], [uploads]);
-    allow("multipart", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], [table]);
+    allow("multipart", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]);
     // Uppy: the same multipart calls, plus the POST policy its params route signs (PutObject).
     allow("uppy", ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"], [uploads]);
     allow("uppy", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], [table]);
     // A download link carries the signer's GetObject; deletes delete or abort.
     allow("upload-object", ["s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], [uploads]);
-    allow("upload-object", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [table]);
+    allow("upload-object", ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]);
     // HeadObject is authorized by s3:GetObject.
     allow("record-upload", ["s3:GetObject", "s3:DeleteObject"], [uploads]);
-    allow("record-upload", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [table]);
+    // UpdateItem also moves a quota's bytes; DeleteItem frees a pending slot.
+    allow("record-upload", ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]);
     allow("get-upload", ["dynamodb:GetItem"], [table]);
+    allow("usage", ["dynamodb:GetItem", "dynamodb:BatchGetItem"], [table]);
     allow("list-uploads", ["dynamodb:Query"], [`${table}/index/${TICKET_TABLE.ownerIndex}`]);
 
     const finding = `AwsSolutions-IAM5[Resource::${flattenReference(Stack.of(this).resolve(uploads))}]`;
@@ -221,5 +225,17 @@ function flattenReference(value: unknown): string {
   if (node["Fn::Sub"] !== undefined) return flattenReference(node["Fn::Sub"]);
   if (node.Ref !== undefined) return `<${flattenReference(node.Ref)}>`;
   return JSON.stringify(value);
+}
+/**
+ * A function's description: its routes, `GET /a, POST /b`; past Lambda's 256 characters (the
+ * six Uppy routes) the paths' common prefix is named once: `under /uppy/{profile}/s3: GET params, …`.
+ */
+function describeRoutes(table: ReadonlyArray<Pick<Route, "method" | "path">>): string {
+  const full = table.map(routeKey).join(", ");
+  if (full.length <= 256) return full;
+  let prefix = table[0]!.path.slice(0, table[0]!.path.lastIndexOf("/") + 1);
+  while (!table.every((r) => r.path.startsWith(prefix))) prefix = prefix.slice(0, prefix.slice(0, -1).lastIndexOf("/") + 1);
+  const short = `under ${prefix.replace(/\/$/, "")}: ${table.map((r) => `${r.method} ${r.path.slice(prefix.length)}`).join(", ")}`;
+  return short.length <= 256 ? short : `${short.slice(0, 255)}…`;
 }
 const toPascal = (entry: string) => entry.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());

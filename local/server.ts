@@ -96,7 +96,8 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
 
   // No change stream here: every ticket change is published (logged, and POSTed to
   // WEBHOOK_URL when set) as the deployed stack's stream would, without ever blocking.
-  const tickets = publishingTicketStore(new DynamoTicketStore(dynamo, TABLE), config.bucket, webhookPublisher(config.webhookUrl, logger), (error) =>
+  const store = new DynamoTicketStore(dynamo, TABLE);
+  const tickets = publishingTicketStore(store, config.bucket, webhookPublisher(config.webhookUrl, logger), (error) =>
     logger.warn("completion event not published", { error: String(error) }),
   );
   const signer = s3Signer({ bucket: config.bucket, region: config.region, endpoint: s3Endpoint, credentials });
@@ -124,7 +125,8 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
 
   // The contract's routes, from the table; then local mode's own.
   const afterUpload = { tickets, objects, multipart: multipartStore, signer, clock: systemClock };
-  const handlers = makeRouteHandlers({ sign, status, multipart, afterUpload });
+  const usage = { profiles: config.profiles, counters: store, clock: systemClock };
+  const handlers = makeRouteHandlers({ sign, status, multipart, afterUpload, usage });
   const table: LocalRoute[] = [
     ...routes.map((route) => ({ method: route.method, path: route.path, auth: route.auth === "jwt", handler: handlers[route.id] })),
     // Local mode only: these routes do not exist in the deployed stack.

@@ -102,8 +102,7 @@ function applyChanges(before: Ticket, changes: Partial<Ticket>): Ticket {
 /**
  * A ticket store that reports every successful update's transition to `publisher`, as the
  * table's stream does in AWS. It reads the ticket before updating: when that read has the
- * expected version, the update applied exactly to it, so the new ticket is derived from it;
- * otherwise (a concurrent change in between) the new ticket is read back. The publisher is
+ * version it was read at, the new ticket is derived from it exactly. The publisher is
  * not awaited beyond handing the events over, and its failures never fail the update.
  */
 export function publishingTicketStore(
@@ -115,13 +114,11 @@ export function publishingTicketStore(
   return {
     get: (uploadId) => store.get(uploadId),
     listByOwner: (owner, query) => store.listByOwner(owner, query),
-    async update(uploadId, expectedVersion, changes) {
-      const before = await store.get(uploadId);
-      const updated = await store.update(uploadId, expectedVersion, changes);
-      if (!updated) return false;
+    async update(before, changes) {
+      if (!(await store.update(before, changes))) return false;
       try {
-        const after = before?.version === expectedVersion ? applyChanges(before, changes) : await store.get(uploadId);
-        const event = after && transitionEvent(before, after, bucket);
+        // The update applied exactly to `before` (it was conditional on its version).
+        const event = transitionEvent(before, applyChanges(before, changes), bucket);
         if (event) publisher.publish([event]).catch(onError);
       } catch (error) {
         onError(error);

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { releaseFor } from "../domain/quotas.js";
 import type { TicketPage, TicketPosition, TicketQuery, TicketStore } from "../ports.js";
 import type { Ticket } from "../schemas.js";
 import { TICKET_TABLE } from "./ticket-table.js";
@@ -8,6 +9,7 @@ import { TICKET_TABLE } from "./ticket-table.js";
 const MAX_QUERY_PAGES = 10;
 
 const STATUS_FILTERS: Record<NonNullable<TicketQuery["status"]>, string> = {
+  scanning: "#status = :status",
   completed: "#status = :status",
   rejected: "#status = :status",
   aborted: "#status = :status",
@@ -32,12 +34,14 @@ export class DynamoTicketStore implements TicketStore {
     return Item as Ticket | undefined;
   }
 
-  async update(uploadId: string, expectedVersion: number, changes: Partial<Ticket>): Promise<boolean> {
+  async update(ticket: Ticket, changes: Partial<Ticket>): Promise<boolean> {
+    const release = releaseFor(ticket, changes);
+    const all = release ? { ...changes, quotaBytes: release.quotaBytes } : changes;
     const names: Record<string, string> = { "#version": "version" };
-    const values: Record<string, unknown> = { ":expected": expectedVersion, ":one": 1 };
+    const values: Record<string, unknown> = { ":expected": ticket.version, ":one": 1 };
     const set = ["#version = #version + :one"];
     const remove: string[] = [];
-    Object.entries(changes).forEach(([name, value], i) => {
+    Object.entries(all).forEach(([name, value], i) => {
       names[`#a${i}`] = name;
       if (value === undefined) remove.push(`#a${i}`);
       else {
@@ -45,22 +49,66 @@ export class DynamoTicketStore implements TicketStore {
         set.push(`#a${i} = :v${i}`);
       }
     });
+    const update = {
+      TableName: this.table,
+      Key: { uploadId: ticket.uploadId },
+      UpdateExpression: `SET ${set.join(", ")}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
+      ConditionExpression: "#version = :expected",
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { uploadId },
-          UpdateExpression: `SET ${set.join(", ")}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
-          ConditionExpression: "#version = :expected",
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
+      if (release && release.bytesDelta !== 0) {
+        // The ticket's change and its bytes move together, or neither does.
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: update },
+              {
+                Update: {
+                  TableName: this.table,
+                  Key: { uploadId: release.dayKey },
+                  UpdateExpression: "ADD bytes :delta",
+                  ExpressionAttributeValues: { ":delta": release.bytesDelta },
+                },
+              },
+            ],
+          }),
+        );
+      } else {
+        await this.client.send(new UpdateCommand(update));
+      }
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException || conditionFailed(error)) return false;
       throw error;
     }
+    // A freed pending slot: only if this ticket still holds it (its lease may have run out and
+    // gone to another). If this is lost, the slot frees itself when the lease ends.
+    if (release?.slotKey) {
+      await this.client
+        .send(
+          new DeleteCommand({
+            TableName: this.table,
+            Key: { uploadId: release.slotKey },
+            ConditionExpression: "holder = :id",
+            ExpressionAttributeValues: { ":id": ticket.uploadId },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        });
+    }
+    return true;
+  }
+
+  /** The day counter and pending slots of one owner and profile, for `GET /usage`. */
+  async usage(dayKey: string, slotKeys: readonly string[]): Promise<{ uploads: number; bytes: number; slots: Array<{ holder?: string; leaseUntil?: string }> }> {
+    const day = await this.client.send(new GetCommand({ TableName: this.table, Key: { uploadId: dayKey }, ConsistentRead: true }));
+    const slots = slotKeys.length
+      ? ((await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: slotKeys.map((uploadId) => ({ uploadId })), ConsistentRead: true } } })))
+          .Responses?.[this.table] ?? [])
+      : [];
+    return { uploads: Number(day.Item?.uploads ?? 0), bytes: Number(day.Item?.bytes ?? 0), slots: slots as Array<{ holder?: string; leaseUntil?: string }> };
   }
 
   async listByOwner(owner: string, query: TicketQuery): Promise<TicketPage> {
@@ -92,3 +140,8 @@ export class DynamoTicketStore implements TicketStore {
     return { items, ...(start ? { next: start as unknown as TicketPosition } : {}) };
   }
 }
+
+/** A transaction cancelled because the ticket's version condition failed. */
+const conditionFailed = (error: unknown) =>
+  (error as { name?: string; CancellationReasons?: Array<{ Code?: string }> }).name === "TransactionCanceledException" &&
+  (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons?.[0]?.Code === "ConditionalCheckFailed";

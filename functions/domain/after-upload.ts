@@ -73,7 +73,7 @@ export async function deleteUpload(deps: AfterUploadDeps, principal: Principal, 
       // Kept for the owner to see a while, then gone like any finished ticket.
       ttl: Math.floor(now.getTime() / 1000) + PENDING_TICKET_RETENTION_SECONDS,
     };
-    if (await deps.tickets.update(uploadId, ticket.version, changes)) return ticketView({ ...ticket, ...changes, version: ticket.version + 1 }, now);
+    if (await deps.tickets.update(ticket, changes)) return ticketView({ ...ticket, ...changes, version: ticket.version + 1 }, now);
   }
   throw new Error(`ticket ${uploadId} changed ${MAX_ATTEMPTS} times while deleting; retry later`);
 }

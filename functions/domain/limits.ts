@@ -52,3 +52,8 @@ export const UPLOAD_ID_METADATA_KEY = "upload-id";
 
 /** How long a download link lives. */
 export const DOWNLOAD_URL_SECONDS = 300;
+
+/** The largest `pending` quota: each pending ticket holds one of that many slots. */
+export const MAX_PENDING_QUOTA = 100;
+/** How long a client waits before asking again after the `pending` quota refused it. */
+export const PENDING_RETRY_AFTER_SECONDS = 60;

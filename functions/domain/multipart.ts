@@ -20,6 +20,8 @@ export interface MultipartDeps {
   multipart: MultipartStore;
   signer: PartSigner;
   clock: Clock;
+  /** Malware scanning is on: a completed upload waits in `scanning` (see `RecordDeps.scan`). */
+  scan?: boolean;
 }
 
 type MultipartTicket = Ticket & Required<Pick<Ticket, "partSize" | "partCount" | "s3UploadId" | "declaredSize">>;
@@ -29,6 +31,7 @@ async function ownMultipart(deps: MultipartDeps, principal: Principal, uploadId:
   const ticket = await deps.tickets.get(uploadId);
   if (!ticket || ticket.owner !== principal.sub) throw new NotFoundError("No such upload.");
   if (ticket.method !== "MULTIPART" || !ticket.s3UploadId) throw new InvalidStateError(`This is a ${ticket.method} upload, not a multipart one.`);
+  if (ticket.declaredSize === undefined) throw new InvalidStateError("This upload was started through the Uppy routes; continue it there.");
   return ticket as MultipartTicket;
 }
 
@@ -84,7 +87,7 @@ export function partListProblems(parts: CompleteRequest["parts"], count: number)
  */
 export async function completeUpload(deps: MultipartDeps, principal: Principal, uploadId: string, input: CompleteRequest): Promise<TicketView> {
   const ticket = await ownMultipart(deps, principal, uploadId);
-  if ((ticket.status === "completed" || ticket.status === "rejected") && ticket.etag) return ticketView(ticket, deps.clock.now());
+  if ((ticket.status === "completed" || ticket.status === "scanning" || ticket.status === "rejected") && ticket.etag) return ticketView(ticket, deps.clock.now());
   assertOpen(ticket, deps.clock.now());
   const problems = partListProblems(input.parts, ticket.partCount);
   if (problems.length > 0) throw new ValidationError(problems);

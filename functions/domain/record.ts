@@ -8,10 +8,12 @@ import type { ObjectInfo, RecordDeps } from "../ports.js";
 import type { Ticket } from "../schemas.js";
 import { ownerSegment, parseObjectKey } from "./keys.js";
 import { PENDING_TICKET_RETENTION_SECONDS, UPLOAD_ID_METADATA_KEY, UPLOADS_PREFIX } from "./limits.js";
+import { CONTENT_SAMPLE_BYTES, contentProblem, verifiesContent } from "./content.js";
 import { contentTypeAllowed } from "./profiles.js";
 
 export type Outcome =
   | "completed"
+  | "scanning"
   | "failed"
   | "rejected"
   | "deleted_orphan"
@@ -32,7 +34,7 @@ export interface RecordResult {
 
 type Decision =
   /** Write `changes` to the ticket (and delete the object when `deleteObject`). */
-  | { kind: "update"; outcome: "completed" | "rejected"; changes: Partial<Ticket>; deleteObject: boolean; reason?: string }
+  | { kind: "update"; outcome: "completed" | "scanning" | "rejected"; changes: Partial<Ticket>; deleteObject: boolean; reason?: string }
   /** Delete the object; the ticket stays as it is. */
   | { kind: "delete"; outcome: Outcome; reason: string }
   /** Nothing to do. */
@@ -55,8 +57,14 @@ const CREATED_BY: Record<Ticket["method"], string> = { PUT: "Put", POST: "Post",
  */
 const UNSAFE_NAME = /[\/\\\p{Cc}\p{Cf}]|^\.\.?$/u;
 
-/** Why an object does not match its ticket; empty when it does. */
-function objectProblems(ticket: Ticket, key: string, object: ObjectInfo, event: ObjectEvent): string[] {
+/** The object's own content type, without parameters: the label its bytes are checked against. */
+const labelOf = (object: ObjectInfo) => object.contentType.split(";")[0]!.trim().toLowerCase();
+
+/**
+ * Why an object does not match its ticket; empty when it does. `content` is what the content
+ * check found wrong with its bytes, last: the bytes are read only for an object that passed the rest.
+ */
+function objectProblems(ticket: Ticket, key: string, object: ObjectInfo, event: ObjectEvent, content?: string): string[] {
   const problems: string[] = [];
   const kind = event.eventName?.replace(/^s3:/, "").replace(/^ObjectCreated:/, "");
   // An event about an older object at this key says nothing about how the current one came.
@@ -73,8 +81,7 @@ function objectProblems(ticket: Ticket, key: string, object: ObjectInfo, event: 
   if (ticket.declaredSize !== undefined && object.size !== ticket.declaredSize) {
     problems.push(`size ${object.size} differs from the declared ${ticket.declaredSize} bytes`);
   }
-  const contentType = object.contentType.split(";")[0]!.trim().toLowerCase();
-  if (!contentTypeAllowed([ticket.contentType], contentType)) {
+  if (!contentTypeAllowed([ticket.contentType], labelOf(object))) {
     problems.push(`content type '${object.contentType}' is not ${ticket.contentType}`);
   }
   const { [UPLOAD_ID_METADATA_KEY]: uploadId, ...metadata } = object.metadata;
@@ -82,6 +89,7 @@ function objectProblems(ticket: Ticket, key: string, object: ObjectInfo, event: 
   const names = new Set([...Object.keys(metadata), ...Object.keys(ticket.metadata)]);
   const differing = [...names].filter((name) => metadata[name] !== ticket.metadata[name]).sort();
   if (differing.length > 0) problems.push(`metadata differs from the ticket (${differing.join(", ")})`);
+  if (content !== undefined) problems.push(content);
   return problems;
 }
 
@@ -93,15 +101,18 @@ function keyAllowed(ticket: Ticket, key: string): boolean {
   return (ticket.method === "POST" && ticket.filename === undefined) || key === ticket.key;
 }
 
-/** What to do about the object now at `key`, given its ticket (pure). */
-function decide(ticket: Ticket | undefined, key: string, object: ObjectInfo | undefined, event: ObjectEvent, now: Date): Decision {
+/**
+ * What to do about the object now at `key`, given its ticket (pure). With `scan`, an object that
+ * passes waits in `scanning` for the malware scan; `content` is the content check's finding.
+ */
+function decide(ticket: Ticket | undefined, key: string, object: ObjectInfo | undefined, event: ObjectEvent, now: Date, scan = false, content?: string): Decision {
   if (!object) return { kind: "none", outcome: "gone", reason: "the object no longer exists" };
   if (!ticket) return { kind: "delete", outcome: "deleted_orphan", reason: "no ticket for this key" };
   if (!keyAllowed(ticket, key)) return { kind: "delete", outcome: "deleted_unexpected_key", reason: "the ticket does not allow this key" };
   if (ticket.status === "aborted" || ticket.status === "deleted") {
     return { kind: "delete", outcome: "deleted_closed_ticket", reason: `the owner ${ticket.status === "aborted" ? "aborted" : "deleted"} this upload` };
   }
-  if (ticket.status === "completed" && ticket.key !== key) {
+  if ((ticket.status === "completed" || ticket.status === "scanning") && ticket.key !== key) {
     return { kind: "delete", outcome: "deleted_second_object", reason: `the ticket already completed with ${ticket.key}` };
   }
   const modifiedAt = object.lastModified.toISOString();
@@ -109,15 +120,16 @@ function decide(ticket: Ticket | undefined, key: string, object: ObjectInfo | un
     return { kind: "none", outcome: "stale", reason: "a newer object is already recorded" };
   }
   const seen = ticket.key === key && ticket.etag === object.etag;
-  const problems = objectProblems(ticket, key, object, event);
+  const problems = objectProblems(ticket, key, object, event, content);
   if (problems.length === 0) {
-    if (ticket.status === "completed" && seen) return { kind: "none", outcome: "duplicate" };
+    if ((ticket.status === "completed" || ticket.status === "scanning") && seen) return { kind: "none", outcome: "duplicate" };
+    const status = scan ? "scanning" : "completed";
     return {
       kind: "update",
-      outcome: "completed",
+      outcome: status,
       deleteObject: false,
       changes: {
-        status: "completed", key, size: object.size, etag: object.etag, completedAt: modifiedAt,
+        status, key, size: object.size, etag: object.etag, completedAt: scan ? undefined : modifiedAt,
         objectModifiedAt: modifiedAt, rejectReason: undefined, ttl: undefined,
       },
     };
@@ -156,12 +168,23 @@ async function deleteIfUnchanged(deps: RecordDeps, key: string, judged: ObjectIn
   return sameObject(now, judged) && (await deps.objects.delete(key, judged.etag));
 }
 
+/** Why the judged object's bytes are not what it is labelled; `CHANGED` when it is no longer there to read. */
+async function checkContent(deps: RecordDeps, ticket: Ticket, key: string, object: ObjectInfo): Promise<string | undefined | typeof CHANGED> {
+  const profile = deps.profiles?.find((p) => p.name === ticket.profile);
+  if (!(await verifiesContent(profile, ticket.contentType))) return undefined;
+  const head = object.size === 0 ? new Uint8Array() : await deps.objects.readHead(key, Math.min(object.size, CONTENT_SAMPLE_BYTES), object.etag);
+  return head === undefined ? CHANGED : contentProblem(labelOf(object), head);
+}
+const CHANGED = Symbol("changed");
+
 /**
  * Records the object at `key` (already decoded). Reads the ticket before `HeadObject`, so
  * a write conditional on the ticket's version is always based on an object state at
  * least as new as the one behind that version. Only the object that was judged is deleted:
  * when another replaced it meanwhile (a valid re-upload of a POST ticket), nothing is deleted
- * and the new object is decided afresh. Throws on transient failures.
+ * and the new object is decided afresh. With the profile's `verifyContent`, the head of the object
+ * (its first `CONTENT_SAMPLE_BYTES`, of the ETag judged) must be what its type says. Throws on
+ * transient failures.
  */
 export async function recordUpload(deps: RecordDeps, key: string, reported: ObjectEvent = {}): Promise<RecordResult> {
   let event = reported;
@@ -171,9 +194,19 @@ export async function recordUpload(deps: RecordDeps, key: string, reported: Obje
     const found = parsed ? await deps.tickets.get(parsed.uploadId) : undefined;
     const ticket = found && ownerSegment(found.owner) === parsed?.owner ? found : undefined;
     const object = await deps.objects.head(key);
-    const decision = decide(ticket, key, object, deps.unreliableEventNames ? {} : event, deps.clock.now());
+    const seen = deps.unreliableEventNames ? {} : event;
+    let decision = decide(ticket, key, object, seen, deps.clock.now(), deps.scan);
+    if (decision.kind === "update" && decision.outcome !== "rejected") {
+      // Only an object that passed every cheap check has its bytes read, and only the one judged.
+      const content = await checkContent(deps, ticket!, key, object!);
+      if (content === CHANGED) {
+        event = {};
+        continue;
+      }
+      if (content !== undefined) decision = decide(ticket, key, object, seen, deps.clock.now(), deps.scan, content);
+    }
     const result = { key, ...(parsed ? { uploadId: parsed.uploadId } : {}), outcome: decision.outcome, ...(decision.reason ? { reason: decision.reason } : {}) };
-    if (decision.kind === "update" && !(await deps.tickets.update(ticket!.uploadId, ticket!.version, decision.changes))) continue;
+    if (decision.kind === "update" && !(await deps.tickets.update(ticket!, decision.changes))) continue;
     if ((decision.kind === "delete" || (decision.kind === "update" && decision.deleteObject)) && !(await deleteIfUnchanged(deps, key, object!))) {
       event = {}; // the event was about the replaced object; the new one has its own
       continue;

@@ -1,10 +1,11 @@
 import { FileTooLargeError, ValidationError } from "../errors.js";
-import type { MultipartStore, PostCondition, PostSigner, PutSigner, SignDeps } from "../ports.js";
+import type { MultipartStore, PostCondition, PostSigner, PutSigner, SignDeps, TicketWriter } from "../ports.js";
 import type {
   Profile, SignMultipartRequest, SignMultipartResponse, SignPostRequest, SignPostResponse, SignPutRequest, SignPutResponse, Ticket,
 } from "../schemas.js";
 import { keyPrefix, sanitizeFilename } from "./keys.js";
 import { planParts } from "./parts.js";
+import { reservationFor, utcDay } from "./quotas.js";
 import {
   MAX_METADATA_BYTES,
   MAX_SINGLE_PUT_BYTES,
@@ -43,7 +44,7 @@ export async function signPut(deps: SignDeps<PutSigner>, principal: Principal, i
     signedAt: start.now,
   });
   const { filename, contentType, size: declaredSize } = input;
-  await deps.tickets.create(Object.assign(start.ticket, { key, method: "PUT", filename, contentType, declaredSize } satisfies Partial<Ticket>));
+  await storeTicket(deps.tickets, profile, Object.assign(start.ticket, { key, method: "PUT", filename, contentType, declaredSize } satisfies Partial<Ticket>), start.now);
   return { uploadId: start.uploadId, key, method: "PUT", url: signed.url, headers: signed.headers, expiresAt: start.expiresAt };
 }
 
@@ -74,7 +75,7 @@ export async function signPost(deps: SignDeps<PostSigner>, principal: Principal,
 
   const signed = await deps.signer.presignPost({ key, fields, conditions, expiresInSeconds: profile.expiresInSeconds });
   const named = input.filename === undefined ? {} : { filename: input.filename };
-  await deps.tickets.create(Object.assign(start.ticket, { key, method: "POST", contentType, maxBytes } satisfies Partial<Ticket>, named));
+  await storeTicket(deps.tickets, profile, Object.assign(start.ticket, { key, method: "POST", contentType, maxBytes } satisfies Partial<Ticket>, named), start.now);
   return {
     uploadId: start.uploadId,
     key,
@@ -103,11 +104,11 @@ export async function signMultipart(deps: MultipartSignDeps, principal: Principa
   const s3UploadId = await deps.multipart.create(key, input.contentType, start.metadata);
   const { filename, contentType, size: declaredSize } = input;
   try {
-    await deps.tickets.create(
-      Object.assign(start.ticket, { key, method: "MULTIPART", filename, contentType, declaredSize, ...plan, s3UploadId } satisfies Partial<Ticket>),
-    );
+    const ticket = Object.assign(start.ticket, { key, method: "MULTIPART", filename, contentType, declaredSize, ...plan, s3UploadId } satisfies Partial<Ticket>);
+    await storeTicket(deps.tickets, profile, ticket, start.now);
   } catch (error) {
-    // No ticket, no upload: S3 would bill the parts of an upload nobody can complete.
+    // No ticket (a store failure, or a quota refused it), no upload: S3 would bill the parts
+    // of an upload nobody can complete.
     await deps.multipart.abort(key, s3UploadId).catch(() => undefined);
     throw error;
   }
@@ -146,6 +147,16 @@ function begin(
     version: 0,
   } satisfies Partial<Ticket>;
   return { uploadId, now, prefix: keyPrefix(principal.sub, uploadId), metadata: signedMetadata, expiresAt: ticket.expiresAt, ticket };
+}
+
+/**
+ * Writes the new ticket, with its quota reservation in the same atomic write when the profile
+ * has a quota (over a limit → 429 and nothing is written); without one, one plain write.
+ */
+export async function storeTicket(writer: TicketWriter, profile: Profile, ticket: Ticket, now: Date): Promise<void> {
+  const reservation = reservationFor(profile, ticket, now);
+  if (reservation) Object.assign(ticket, { quotaDay: utcDay(now), quotaBytes: reservation.bytes });
+  await writer.create(ticket, reservation);
 }
 
 function assertSize(profile: Profile, size: number, path: string): void {

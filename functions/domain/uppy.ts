@@ -23,7 +23,7 @@ import {
 import type { Principal } from "./principal.js";
 import { assertContentType, assertMethod, profileFor } from "./profiles.js";
 import { recordUpload } from "./record.js";
-import { signPost } from "./sign.js";
+import { signPost, storeTicket } from "./sign.js";
 
 /** What the Uppy routes need. */
 export interface UppyDeps {
@@ -37,6 +37,8 @@ export interface UppyDeps {
   signer: PostSigner & PartSigner;
   clock: Clock;
   ids: Ids;
+  /** Malware scanning is on: a completed upload waits in `scanning` (see `RecordDeps.scan`). */
+  scan?: boolean;
 }
 
 /** Uppy's part size unless the page sets `getChunkSize`: S3's smallest. */
@@ -103,7 +105,7 @@ export async function uppyCreate(deps: UppyDeps, principal: Principal, profileNa
     partSize: UPPY_PART_BYTES, s3UploadId, version: 0,
   };
   try {
-    await deps.writer.create(ticket);
+    await storeTicket(deps.writer, profile, ticket, now);
   } catch (error) {
     // No ticket, no upload: S3 would bill the parts of an upload nobody can complete.
     await deps.multipart.abort(key, s3UploadId).catch(() => undefined);
@@ -175,7 +177,8 @@ export async function uppyComplete(
 ): Promise<UppyCompleteResponse> {
   const ticket = await ownUpload(deps, principal, profileName, s3UploadId, key);
   const now = deps.clock.now();
-  if (ticket.status === "completed") return { location: await objectUrl(deps, ticket, now), key };
+  // Waiting for the malware scan is done as far as the upload goes: its outcome comes as the ticket's events.
+  if (ticket.status === "completed" || ticket.status === "scanning") return { location: await objectUrl(deps, ticket, now), key };
   assertOpen(ticket, now);
   const parts = input.parts.map((p) => ({ partNumber: p.PartNumber, etag: p.ETag.replace(/^"|"$/g, "") }));
   const order: ErrorDetail[] = parts.flatMap((p, i) => (p.partNumber === i + 1 ? [] : [{ path: `parts.${i}.PartNumber`, message: `must be ${i + 1}: parts 1 to ${parts.length}, each once, in order` }]));
@@ -188,7 +191,7 @@ export async function uppyComplete(
   if (size < ticket.minBytes || size > ticket.maxBytes) {
     const reason = `size ${size} is outside the allowed ${ticket.minBytes}-${ticket.maxBytes} bytes`;
     await deps.multipart.abort(key, s3UploadId);
-    await deps.tickets.update(ticket.uploadId, ticket.version, {
+    await deps.tickets.update(ticket, {
       status: "rejected", size, rejectReason: reason, ttl: Math.floor(now.getTime() / 1000) + PENDING_TICKET_RETENTION_SECONDS,
     });
     throw new FileTooLargeError(`The profile '${ticket.profile}' accepts ${ticket.minBytes} to ${ticket.maxBytes} bytes; the parts add up to ${size}. The upload was aborted.`);
@@ -196,13 +199,14 @@ export async function uppyComplete(
 
   await deps.multipart.complete(key, s3UploadId, parts);
   const result = await recordUpload(deps, key, { eventName: "ObjectCreated:CompleteMultipartUpload" });
-  if (result.outcome === "gone") throw new InvalidStateError("S3 holds no such upload any more (aborted, or expired and cleaned up).");
+  // S3's event may have recorded (and deleted) the object first: the ticket tells what happened.
   const after = await deps.tickets.get(ticket.uploadId);
-  if (after?.status !== "completed") {
-    const reason = after?.rejectReason ?? result.reason ?? "the object does not match its ticket";
-    throw new ValidationError([{ path: "file", message: reason }], `The upload was rejected: ${reason}.`);
+  if (after?.status === "completed" || after?.status === "scanning") return { location: await objectUrl(deps, ticket, now), key };
+  if (after?.status !== "rejected" && result.outcome === "gone") {
+    throw new InvalidStateError("S3 holds no such upload any more (aborted, or expired and cleaned up).");
   }
-  return { location: await objectUrl(deps, ticket, now), key };
+  const reason = after?.rejectReason ?? result.reason ?? "the object does not match its ticket";
+  throw new ValidationError([{ path: "file", message: reason }], `The upload was rejected: ${reason}.`);
 }
 
 /**
@@ -218,7 +222,7 @@ export async function uppyAbort(deps: UppyDeps, principal: Principal, profileNam
     const changes: Partial<Ticket> = {
       status: "aborted", deletedAt: now.toISOString(), ttl: Math.floor(now.getTime() / 1000) + PENDING_TICKET_RETENTION_SECONDS,
     };
-    if (await deps.tickets.update(ticket.uploadId, ticket.version, changes)) return {};
+    if (await deps.tickets.update(ticket, changes)) return {};
   }
   throw new Error(`ticket for ${key} changed 5 times while aborting; retry later`);
 }

@@ -4,6 +4,8 @@
  */
 import type { Endpoint } from "../http.js";
 import type { AfterUploadDeps } from "../domain/after-upload.js";
+import type { UsageDeps } from "../domain/usage.js";
+import { makeUsageHandler } from "./usage.js";
 import type { MultipartDeps } from "../domain/multipart.js";
 import { makeDeleteUploadHandler, makeDownloadHandler } from "./after-upload.js";
 import type { MultipartSignDeps } from "../domain/sign.js";
@@ -24,9 +26,10 @@ export interface RouteDeps {
   status: StatusDeps;
   multipart: { start: MultipartSignDeps; parts: MultipartDeps };
   afterUpload: AfterUploadDeps;
+  usage: UsageDeps;
 }
 
-export function makeRouteHandlers({ sign, status, multipart, afterUpload }: RouteDeps): Record<RouteId, Endpoint> {
+export function makeRouteHandlers({ sign, status, multipart, afterUpload, usage }: RouteDeps): Record<RouteId, Endpoint> {
   // The Uppy routes use what signing and the multipart routes already have.
   const uppy: UppyDeps = { ...multipart.parts, writer: sign.tickets, signer: sign.signer, ids: sign.ids };
   return {
@@ -41,6 +44,7 @@ export function makeRouteHandlers({ sign, status, multipart, afterUpload }: Rout
     completeUpload: makeCompleteHandler(multipart.parts),
     getUpload: makeGetUploadHandler(status),
     listUploads: makeListUploadsHandler(status),
+    getUsage: makeUsageHandler(usage),
     deleteUpload: makeDeleteUploadHandler(afterUpload),
     downloadUpload: makeDownloadHandler(afterUpload),
     uppyParams: makeUppyParamsHandler(uppy),

@@ -1,6 +1,8 @@
 /** Operator-defined upload profiles, as parsed from the configuration at cold start. */
 import * as z from "zod/mini";
-import { DEFAULT_EXPIRES_IN_SECONDS, MAX_EXPIRES_IN_SECONDS, MAX_OBJECT_BYTES, MAX_SINGLE_PUT_BYTES, MIN_EXPIRES_IN_SECONDS } from "../domain/limits.js";
+import {
+  DEFAULT_EXPIRES_IN_SECONDS, MAX_EXPIRES_IN_SECONDS, MAX_OBJECT_BYTES, MAX_PENDING_QUOTA, MAX_SINGLE_PUT_BYTES, MIN_EXPIRES_IN_SECONDS,
+} from "../domain/limits.js";
 import { MEDIA_TYPE_PATTERN, MetadataKey, UploadMethod } from "./base.js";
 
 /** A profile's fields; `ProfileSchema` adds the checks across fields. */
@@ -18,6 +20,23 @@ export const ProfileFields = z.strictObject({
     ),
     metadataKeys: z._default(z.array(MetadataKey), []),
     allowedGroups: z._default(z.array(z.string().check(z.minLength(1))), []),
+    /**
+     * Whether the record step reads the head of each object and refuses bytes that are not the
+     * type they are labelled. Absent: on when the detection library can identify any of
+     * `contentTypes` (images, PDF, audio, video, archives), off otherwise (text/plain, text/csv, JSON).
+     */
+    verifyContent: z.optional(z.boolean()),
+    /** Per user and profile; counted with atomic conditional writes. */
+    quota: z.optional(
+      z.strictObject({
+        /** Tickets issued per UTC day. */
+        uploadsPerDay: z.optional(z.int().check(z.minimum(1))),
+        /** Bytes reserved per UTC day (declared size; a POST's maxBytes until it completes). */
+        bytesPerDay: z.optional(z.int().check(z.minimum(1))),
+        /** Pending tickets at once. */
+        pending: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_PENDING_QUOTA))),
+      }),
+    ),
 });
 
 export const ProfileSchema = ProfileFields.check(

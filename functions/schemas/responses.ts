@@ -44,6 +44,8 @@ export const ErrorDetail = z.object({ path: z.string(), message: z.string() });
 /** Every error answer: `{"error":{code,message,details?}}`; `details` only for validation. */
 export const ErrorBody = z.object({
   error: z.object({ code: z.string().check(z.regex(/^[a-z_]+$/)), message: z.string(), details: z.optional(z.array(ErrorDetail)) }),
+  /** The Uppy routes repeat `error.message` here: Uppy 5 shows it to the user. */
+  message: z.optional(z.string()),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
@@ -74,3 +76,18 @@ export type ListPartsResponse = z.infer<typeof ListPartsResponse>;
 /** `GET /uploads/{id}/download`: a presigned GET that saves the file under its original name. */
 export const DownloadResponse = z.object({ url: z.url(), expiresAt: IsoDate });
 export type DownloadResponse = z.infer<typeof DownloadResponse>;
+
+/** `GET /usage`: today's counts of each quota the caller has, with the limits. */
+export const UsageResponse = z.object({
+  day: z.string(),
+  profiles: z.array(
+    z.object({
+      profile: z.string(),
+      uploads: z.number(),
+      bytes: z.number(),
+      pending: z.number(),
+      quota: z.object({ uploadsPerDay: z.optional(z.number()), bytesPerDay: z.optional(z.number()), pending: z.optional(z.number()) }),
+    }),
+  ),
+});
+export type UsageResponse = z.infer<typeof UsageResponse>;

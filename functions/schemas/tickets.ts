@@ -10,9 +10,10 @@ export const IsoDate = z.iso.datetime();
 
 /**
  * `aborted`: the owner deleted it before it completed; `deleted`: the owner deleted the
- * completed object. `expired` is never stored: it is derived from `pending` and the time.
+ * completed object; `scanning`: the object passed the checks and waits for the malware scan
+ * (only when the stack enables it). `expired` is never stored: it is derived from `pending` and the time.
  */
-export const TicketStatus = z.enum(["pending", "completed", "rejected", "aborted", "deleted"]);
+export const TicketStatus = z.enum(["pending", "scanning", "completed", "rejected", "aborted", "deleted"]);
 
 export const TicketMethod = z.enum(["PUT", "POST", "MULTIPART"]);
 
@@ -46,6 +47,10 @@ export const Ticket = z.object({
   partCount: z.optional(z.number()),
   /** Multipart: S3's upload id (never shown to clients). */
   s3UploadId: z.optional(z.string()),
+  /** Quotas: the UTC day the ticket counts in, the bytes it counts there now, its pending slot. */
+  quotaDay: z.optional(z.string()),
+  quotaBytes: z.optional(z.number()),
+  quotaSlot: z.optional(z.number()),
   /** When the owner deleted it (aborted or deleted). */
   deletedAt: z.optional(IsoDate),
   /** Optimistic-locking counter: every update is conditional on it. */

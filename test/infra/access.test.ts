@@ -1,7 +1,9 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, describe, expect, it } from "vitest";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { routeKey, routes } from "../../functions/routes.js";
 import type { UploadBrokerStack } from "../../lib/upload-broker-stack.js";
+import { functionEntries } from "../../lib/upload-function.js";
 import { logicalId, statementsOfRole, synthBroker, ORIGINS } from "./synth.js";
 
 /** The default stack with two browser origins: who may do what (IAM, HTTP API, Cognito). */
@@ -10,44 +12,103 @@ afterAll(cleanup);
 const id = logicalId;
 
 describe("least privilege", () => {
+  type Entry = keyof UploadBrokerStack["broker"]["functions"];
+  type Statement = { Effect: string; Action: string[]; Resource: unknown };
   const bucketArn = () => ({ "Fn::GetAtt": [id(stack.broker.bucket), "Arn"] });
   const uploads = () => ({ "Fn::Join": ["", [bucketArn(), "/uploads/*"]] });
   const table = () => ({ "Fn::GetAtt": [id(stack.broker.table), "Arn"] });
-  const logs = (entry: keyof UploadBrokerStack["broker"]["functions"]) => ({
+  const stream = () => ({ "Fn::GetAtt": [id(stack.broker.table), "StreamArn"] });
+  const queue = (q: Queue) => ({ "Fn::GetAtt": [id(q), "Arn"] });
+  const defaultBus = () => ({
+    "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":events:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":event-bus/default"]],
+  });
+  const logs = (entry: Entry): Statement => ({
     Effect: "Allow",
     Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
     Resource: { "Fn::GetAtt": [id(stack.broker.functions[entry].logGroup), "Arn"] },
   });
-  const allow = (actions: string[], Resource: unknown) => ({ Effect: "Allow", Action: [...actions].sort(), Resource });
-  const statements = (entry: keyof UploadBrokerStack["broker"]["functions"]) =>
-    statementsOfRole(template, id(stack.broker.functions[entry].role));
+  const allow = (actions: string[], Resource: unknown): Statement => ({ Effect: "Allow", Action: [...actions].sort(), Resource });
+  const sendTo = (q: Queue) => allow(["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"], queue(q));
+  /** Statements in a stable order: which statement CDK emits first says nothing about what is allowed. */
+  const sorted = (list: Statement[]) => [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  const statements = (entry: Entry) => sorted(statementsOfRole(template, id(stack.broker.functions[entry].role)));
 
-  it("sign functions may PutObject under uploads/ and PutItem on the table, nothing else", () => {
-    for (const entry of ["sign-put", "sign-post"] as const) {
-      expect(statements(entry)).toEqual([logs(entry), allow(["s3:PutObject"], uploads()), allow(["dynamodb:PutItem"], table())]);
+  /**
+   * Every function's exact grants beyond writing its own logs (lib/upload-broker.ts
+   * grantLeastPrivilege, and CompletionEvents for publish-events). Typed by the entry, so a new
+   * entry does not compile until its grants are written down here.
+   */
+  const GRANTS: Record<Entry, () => Statement[]> = {
+    // Health, profiles and the OpenAPI document: no AWS call at all.
+    public: () => [],
+    // A presigned URL or policy carries the signer's PutObject, so that is all a sign role has on S3;
+    // the ticket, and with a quota its counters in the same transaction (authorized by the items' actions).
+    "sign-put": () => [allow(["s3:PutObject"], uploads()), allow(["dynamodb:PutItem", "dynamodb:UpdateItem"], table())],
+    "sign-post": () => [allow(["s3:PutObject"], uploads()), allow(["dynamodb:PutItem", "dynamodb:UpdateItem"], table())],
+    // Create, sign parts, list parts, complete (PutObject), check (GetObject: HeadObject), delete or abort a mismatch;
+    // DeleteItem frees a quota's pending slot.
+    multipart: () => [
+      allow(["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"], uploads()),
+      allow(["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], table()),
+    ],
+    // Uppy's routes: the same multipart calls, and the POST policy of its params route (PutObject).
+    uppy: () => [
+      allow(["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"], uploads()),
+      allow(["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], table()),
+    ],
+    "get-upload": () => [allow(["dynamodb:GetItem"], table())],
+    // Reads the quota counters only.
+    usage: () => [allow(["dynamodb:GetItem", "dynamodb:BatchGetItem"], table())],
+    "list-uploads": () => [allow(["dynamodb:Query"], { "Fn::Join": ["", [table(), "/index/byOwner"]] })],
+    // A download link carries GetObject; DELETE deletes a completed object or aborts a pending upload. No PutObject.
+    "upload-object": () => [
+      allow(["s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], uploads()),
+      allow(["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], table()),
+    ],
+    // Head (GetObject) and delete what does not match; UpdateItem also moves a quota's bytes, DeleteItem
+    // frees a pending slot; its S3 events' dead-letter queue.
+    "record-upload": () => [
+      allow(["s3:GetObject", "s3:DeleteObject"], uploads()),
+      allow(["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], table()),
+      sendTo(stack.broker.deadLetterQueue),
+    ],
+    // Reads this table's stream (ListStreams has no resource-level permissions), puts events on the
+    // default bus only, reports failed batches to its own queue. Nothing on the bucket or the table's items.
+    "publish-events": () => [
+      allow(["dynamodb:ListStreams"], "*"),
+      allow(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], stream()),
+      allow(["events:PutEvents"], defaultBus()),
+      sendTo(stack.broker.completionEvents.failureQueue),
+    ],
+  };
+
+  it("names the grants of every function the stack builds, and only those", () => {
+    expect(Object.keys(GRANTS).sort()).toEqual(functionEntries().sort());
+    expect(Object.keys(stack.broker.functions).sort()).toEqual(functionEntries().sort());
+  });
+
+  it.each(functionEntries())("%s may write its own logs and make exactly the calls its code makes, nothing else", (entry) => {
+    expect(statements(entry)).toEqual(sorted([logs(entry), ...GRANTS[entry]()]));
+  });
+
+  it("grants nothing on a bare '*' but publish-events' dynamodb:ListStreams (IAM accepts no resource for it)", () => {
+    const publishRole = id(stack.broker.functions["publish-events"].role);
+    const policies = Object.values(template.findResources("AWS::IAM::Policy"));
+    const onStar = policies.flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>)
+        .filter((s) => [s.Resource].flat().includes("*"))
+        .map((s) => ({ roles: p.Properties.Roles, actions: [s.Action].flat() })),
+    );
+    expect(onStar).toEqual([{ roles: [{ Ref: publishRole }], actions: ["dynamodb:ListStreams"] }]);
+    // No wildcard action anywhere either (s3:*, dynamodb:*, ...).
+    for (const p of policies) {
+      for (const s of p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>) {
+        for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*/);
+      }
     }
   });
 
-  it("record-upload may Get/Head and Delete objects under uploads/, GetItem/UpdateItem, and send to its DLQ", () => {
-    const dlq = { "Fn::GetAtt": [id(stack.broker.deadLetterQueue), "Arn"] };
-    expect(statements("record-upload")).toEqual([
-      logs("record-upload"),
-      allow(["s3:GetObject", "s3:DeleteObject"], uploads()),
-      allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], table()),
-      allow(["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"], dlq),
-    ]);
-  });
-
-  it("status functions may only GetItem, or Query the byOwner index", () => {
-    expect(statements("get-upload")).toEqual([logs("get-upload"), allow(["dynamodb:GetItem"], table())]);
-    expect(statements("list-uploads")).toEqual([
-      logs("list-uploads"),
-      allow(["dynamodb:Query"], { "Fn::Join": ["", [table(), "/index/byOwner"]] }),
-    ]);
-  });
-
-  it("the public function may only write its logs, and no role has a managed policy", () => {
-    expect(statements("public")).toEqual([logs("public")]);
+  it("no function role has a managed policy", () => {
     for (const fn of Object.values(stack.broker.functions)) {
       expect(template.findResources("AWS::IAM::Role")[id(fn.role)]?.Properties.ManagedPolicyArns).toBeUndefined();
     }

@@ -6,6 +6,7 @@ import { App, RemovalPolicy } from "aws-cdk-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../functions/errors.js";
 import { stackPropsFromContext } from "../../lib/app-context.js";
+import { functionEntries } from "../../lib/upload-function.js";
 import { cdkJsonContext } from "./synth.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -46,6 +47,8 @@ describe("context keys", () => {
       throttlingBurstLimit: "50",
       logLevel: "DEBUG",
       alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:ops-alerts",
+      eventBusName: "upload-events",
+      webhookUrl: "https://hooks.example.com/uploads",
     });
     expect(stackName).toBe("uploads-dev");
     expect(props).toMatchObject({
@@ -57,6 +60,8 @@ describe("context keys", () => {
       throttle: { rateLimit: 25, burstLimit: 50 },
       logLevel: "DEBUG",
       alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:ops-alerts",
+      eventBusName: "upload-events",
+      webhookUrl: "https://hooks.example.com/uploads",
     });
   });
 
@@ -72,6 +77,20 @@ describe("context keys", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toMatch(/^Invalid CDK context:/);
     for (const key of ["logRetentionDays", "removalPolicy", "throttlingBurstLimit", "alarmTopicArn"]) expect(error.message).toContain(`  ${key}: `);
+  });
+
+  it("refuses a webhook that is not https, and a malformed event bus name, naming each key", () => {
+    for (const webhookUrl of ["http://hooks.example.com/uploads", "hooks.example.com/uploads", "ftp://hooks.example.com/"]) {
+      const error = errorOf(() => fromContext({ webhookUrl }));
+      expect(error, webhookUrl).toBeInstanceOf(ConfigError);
+      expect(error.message, webhookUrl).toBe("Invalid CDK context:\n  webhookUrl: must be an https URL");
+    }
+    const error = errorOf(() => fromContext({ eventBusName: "my bus!" }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe("Invalid CDK context:\n  eventBusName: must be an EventBridge event bus name");
+    for (const eventBusName of ["", "x".repeat(257)]) {
+      expect(errorOf(() => fromContext({ eventBusName })).message, eventBusName).toContain("  eventBusName: ");
+    }
   });
 });
 
@@ -139,6 +158,6 @@ describe("bin/upload-broker.ts", () => {
     const resources = Object.values(template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>);
     const api = resources.find((r) => r.Type === "AWS::ApiGatewayV2::Api");
     expect(api?.Properties.CorsConfiguration).toMatchObject({ AllowOrigins: ["https://app.example.com", "https://admin.example.com"] });
-    expect(resources.filter((r) => r.Type === "AWS::Lambda::Function" && r.Properties.Runtime === "nodejs22.x")).toHaveLength(6);
+    expect(resources.filter((r) => r.Type === "AWS::Lambda::Function" && r.Properties.Runtime === "nodejs22.x")).toHaveLength(functionEntries().length);
   });
 });

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { functionEntries, type FunctionEntry } from "../../lib/upload-function.js";
+import { httpEntries } from "../../functions/routes.js";
+import { EVENT_ENTRIES, functionEntries, type FunctionEntry } from "../../lib/upload-function.js";
 import { logicalId, synthBroker } from "./synth.js";
 
 /** What one function's bundle is made of, from the synthesized asset. */
@@ -103,10 +104,11 @@ describe("each function bundles only what it uses", () => {
     expect(has("record-upload", /s3-presigned-post|s3-request-presigner|node_modules\/aws4\/|functions\/adapters\/s3-signer\.ts$/)).toEqual([]);
   });
 
-  it("only record-upload, which logs every decision, carries the Powertools logger", () => {
-    for (const entry of ENTRIES) {
-      expect(has(entry, /@aws-lambda-powertools\/logger\//).length > 0, entry).toBe(entry === "record-upload");
-    }
+  it("only the event handlers, which log every decision, carry the Powertools logger; no HTTP function does", () => {
+    const powertools = (entry: FunctionEntry) => has(entry, /@aws-lambda-powertools\/logger\//).length > 0;
+    for (const entry of httpEntries()) expect(powertools(entry), entry).toBe(false);
+    for (const entry of EVENT_ENTRIES) expect(powertools(entry), entry).toBe(true);
+    expect([...httpEntries(), ...EVENT_ENTRIES].sort()).toEqual([...ENTRIES].sort());
   });
 
   it("status and public functions carry no S3 client; the public one no DynamoDB client either", () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Stack, Validations, type App } from "aws-cdk-lib";
+import { App, Stack, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { AttributeType, StreamViewType, Table } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus } from "aws-cdk-lib/aws-events";
@@ -9,9 +9,13 @@ import { Code, Function, Runtime } from "aws-cdk-lib/aws-lambda";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, describe, expect, it } from "vitest";
-import { CompletionEvents, type CompletionEventsProps } from "../../lib/completion-events.js";
+import { EVENT_STATUSES } from "../../functions/domain/events.js";
+import { ConfigError } from "../../functions/errors.js";
+import { stackPropsFromContext } from "../../lib/app-context.js";
+import { CompletionEvents, streamFilters, type CompletionEventsProps } from "../../lib/completion-events.js";
 import { TicketTable } from "../../lib/ticket-table.js";
-import { logicalId, statementsOfRole, testApp } from "./synth.js";
+import { functionEntries } from "../../lib/upload-function.js";
+import { logicalId, statementsOfRole, synthBroker, testApp } from "./synth.js";
 
 const cleanups: Array<() => void> = [];
 afterAll(() => cleanups.forEach((c) => c()));
@@ -262,5 +266,115 @@ describe("cdk-nag AwsSolutions", () => {
     expect(nagFindings(plain.app, plain.outdir)).toEqual([]);
     const hooked = build({ webhookUrl: "https://hooks.example.com/x" });
     expect(nagFindings(hooked.app, hooked.outdir)).toEqual([]);
+  });
+});
+
+describe("UploadBrokerStack wires CompletionEvents", () => {
+  const HOOK = "https://hooks.example.com/uploads";
+  const plain = synthBroker();
+  // What `cdk deploy -c webhookUrl=… -c eventBusName=…` builds: the props come from the context.
+  const hookedProps = stackPropsFromContext(new App({ context: { webhookUrl: HOOK } }).node).props;
+  const hooked = synthBroker(hookedProps);
+  const named = synthBroker(stackPropsFromContext(new App({ context: { eventBusName: "upload-events" } }).node).props);
+  cleanups.push(plain.cleanup, hooked.cleanup, named.cleanup);
+
+  it("maps the ticket table's stream to the publish-events function, filtered to changes to a final status", () => {
+    const { template, stack } = plain;
+    const publish = stack.broker.functions["publish-events"].function;
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 1);
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: logicalId(publish) },
+      EventSourceArn: { "Fn::GetAtt": [logicalId(stack.broker.table), "StreamArn"] },
+      StartingPosition: "TRIM_HORIZON",
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [logicalId(stack.broker.completionEvents.failureQueue), "Arn"] } } },
+      FilterCriteria: { Filters: streamFilters().map((f) => ({ Pattern: f.pattern })) },
+    });
+    const [mapping] = Object.values(template.findResources("AWS::Lambda::EventSourceMapping"));
+    const patterns = (mapping?.Properties.FilterCriteria.Filters as Array<{ Pattern: string }>).map((f) => JSON.parse(f.Pattern));
+    expect(patterns).toHaveLength(EVENT_STATUSES.length + 1);
+    for (const status of EVENT_STATUSES) expect(JSON.stringify(patterns)).toContain(`"NewImage":{"status":{"S":["${status}"]}}`);
+    template.hasResourceProperties("AWS::DynamoDB::Table", { StreamSpecification: { StreamViewType: "NEW_AND_OLD_IMAGES" } });
+    // Only the publish function reads the stream.
+    for (const entry of functionEntries().filter((e) => e !== "publish-events")) {
+      const actions = statementsOfRole(template, logicalId(stack.broker.functions[entry].role)).flatMap((s) => s.Action);
+      expect(actions.filter((a) => /^dynamodb:(ListStreams|DescribeStream|GetRecords|GetShardIterator)$/.test(a)), entry).toEqual([]);
+    }
+  });
+
+  it("publishes to the default bus, outputs its name, and builds no webhook, secret or WebhookSecretArn without webhookUrl", () => {
+    const { template, stack } = plain;
+    template.hasOutput("EventBusName", { Value: "default" });
+    expect(Object.keys(template.findOutputs("*"))).not.toContain("WebhookSecretArn");
+    for (const type of ["AWS::Events::Connection", "AWS::Events::ApiDestination", "AWS::Events::Rule", "AWS::SecretsManager::Secret"]) template.resourceCountIs(type, 0);
+    const fn = template.findResources("AWS::Lambda::Function")[logicalId(stack.broker.functions["publish-events"].function)];
+    expect(fn?.Properties.Environment.Variables.EVENT_BUS_NAME).toBeUndefined();
+  });
+
+  it("with -c eventBusName, publishes to that bus only and outputs its name", () => {
+    const { template, stack } = named;
+    const busArn = { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":events:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":event-bus/upload-events"]] };
+    template.hasOutput("EventBusName", { Value: "upload-events" });
+    const publish = stack.broker.functions["publish-events"];
+    const putEvents = statementsOfRole(template, logicalId(publish.role)).filter((s) => s.Action.some((a) => a.startsWith("events:")));
+    expect(putEvents).toEqual([{ Action: ["events:PutEvents"], Effect: "Allow", Resource: busArn }]);
+    const fn = template.findResources("AWS::Lambda::Function")[logicalId(publish.function)];
+    expect(fn?.Properties.Environment.Variables.EVENT_BUS_NAME).toEqual(busArn);
+  });
+
+  it("with -c webhookUrl, delivers to an API destination whose connection's API key is a Secrets Manager reference, and outputs WebhookSecretArn", () => {
+    const { template, stack } = hooked;
+    expect(hookedProps).toMatchObject({ webhookUrl: HOOK });
+    const events = stack.broker.completionEvents;
+    const secret = logicalId(events.webhookSecret as Secret);
+    template.resourceCountIs("AWS::SecretsManager::Secret", 1);
+    template.hasResourceProperties("AWS::SecretsManager::Secret", { GenerateSecretString: Match.objectLike({ PasswordLength: 48 }), SecretString: Match.absent() });
+    template.resourceCountIs("AWS::Events::Connection", 1);
+    template.hasResourceProperties("AWS::Events::Connection", {
+      AuthorizationType: "API_KEY",
+      AuthParameters: {
+        ApiKeyAuthParameters: {
+          ApiKeyName: "x-api-key",
+          ApiKeyValue: { "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: secret }, ":SecretString:::}}"]] },
+        },
+      },
+    });
+    const json = template.toJSON();
+    const values = findAll(json, "ApiKeyValue");
+    expect(values).toHaveLength(1);
+    expect(flatten(values[0])).toMatch(/^\{\{resolve:secretsmanager:[^}]+:SecretString:::\}\}$/);
+    expect(findAll(json, "SecretString")).toEqual([]);
+    const connection = Object.keys(template.findResources("AWS::Events::Connection"))[0]!;
+    template.resourceCountIs("AWS::Events::ApiDestination", 1);
+    template.hasResourceProperties("AWS::Events::ApiDestination", {
+      ConnectionArn: { "Fn::GetAtt": [connection, "Arn"] },
+      InvocationEndpoint: HOOK,
+      HttpMethod: "POST",
+    });
+    const destination = Object.keys(template.findResources("AWS::Events::ApiDestination"))[0]!;
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: "default",
+      EventPattern: { source: ["upload-broker"] },
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [destination, "Arn"] }, DeadLetterConfig: { Arn: { "Fn::GetAtt": [logicalId(events.webhookDeadLetterQueue!), "Arn"] } } })],
+    });
+    template.hasOutput("WebhookSecretArn", { Value: { Ref: secret } });
+    expect(Object.keys(template.findOutputs("*")).sort()).toEqual(
+      ["ApiUrl", "BucketName", "DeadLetterQueueUrl", "EventBusName", "TableName", "UserPoolClientId", "UserPoolId", "WebhookSecretArn"],
+    );
+    // No function may read the secret: EventBridge sends it, the receiver reads it.
+    for (const entry of functionEntries()) {
+      const actions = statementsOfRole(template, logicalId(stack.broker.functions[entry].role)).flatMap((s) => s.Action);
+      expect(actions.filter((a) => a.startsWith("secretsmanager:")), entry).toEqual([]);
+    }
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [logicalId(events.webhookDeadLetterQueue!), "QueueName"] } }],
+    });
+  });
+
+  it("refuses a -c webhookUrl that is not https before any stack is built, naming the key", () => {
+    expect(() => stackPropsFromContext(new App({ context: { webhookUrl: "http://hooks.example.com/uploads" } }).node)).toThrow(ConfigError);
+    expect(() => stackPropsFromContext(new App({ context: { webhookUrl: "http://hooks.example.com/uploads" } }).node)).toThrow(/ {2}webhookUrl: must be an https URL/);
   });
 });

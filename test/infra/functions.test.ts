@@ -1,7 +1,8 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
-import { functionEntries } from "../../lib/upload-function.js";
+import { httpEntries } from "../../functions/routes.js";
+import { EVENT_ENTRIES, functionEntries } from "../../lib/upload-function.js";
 import { logicalId, synthBroker, ORIGINS } from "./synth.js";
 
 /** The default stack with two browser origins: functions, alarms, outputs. */
@@ -10,9 +11,14 @@ afterAll(cleanup);
 const id = logicalId;
 
 describe("functions", () => {
-  it("one per Lambda entry of the route table (and the record function), each Node.js 22 on ARM64 with the bucket, table and validated profiles in its environment", () => {
+  it("one per Lambda entry of the route table and per event entry, each Node.js 22 on ARM64 with the bucket, table and validated profiles in its environment", () => {
     const functions = Object.values(stack.broker.functions);
     expect(Object.keys(stack.broker.functions).sort()).toEqual(functionEntries().sort());
+    expect(functionEntries().sort()).toEqual([...httpEntries(), ...EVENT_ENTRIES].sort());
+    // Ours, and CDK's S3 notifications handler (Python, not an upload-broker entry).
+    const all = Object.values(template.findResources("AWS::Lambda::Function"));
+    expect(all.filter((f) => f.Properties.Runtime === "nodejs22.x")).toHaveLength(functionEntries().length);
+    expect(all).toHaveLength(functionEntries().length + 1);
     for (const fn of functions) {
       template.hasResourceProperties("AWS::Lambda::Function", {
         FunctionName: Match.absent(),
@@ -43,16 +49,20 @@ describe("functions", () => {
 
   it("have sensible memory and timeouts", () => {
     const fns = template.findResources("AWS::Lambda::Function");
-    const record = fns[id(stack.broker.functions["record-upload"].function)];
-    const sign = fns[id(stack.broker.functions["sign-put"].function)];
-    expect(record?.Properties).toMatchObject({ MemorySize: 256, Timeout: 30 });
-    expect(sign?.Properties).toMatchObject({ MemorySize: 256, Timeout: 10 });
+    // Event handlers work through a batch; HTTP functions answer within API Gateway's 30 s.
+    for (const entry of functionEntries()) {
+      const fn = fns[id(stack.broker.functions[entry].function)];
+      const timeout = (EVENT_ENTRIES as readonly string[]).includes(entry) ? 30 : 10;
+      expect(fn?.Properties, entry).toMatchObject({ MemorySize: 256, Timeout: timeout });
+    }
   });
 });
 
 describe("alarms", () => {
   it("fire on any error of each function", () => {
+    expect(Object.keys(stack.broker.functions).sort()).toEqual(functionEntries().sort());
     for (const fn of Object.values(stack.broker.functions)) {
+      expect(fn.errorsAlarm).toBeDefined();
       template.hasResourceProperties("AWS::CloudWatch::Alarm", {
         Namespace: "AWS/Lambda",
         MetricName: "Errors",
@@ -65,15 +75,17 @@ describe("alarms", () => {
     }
   });
 
-  it("fire as soon as one message waits in the dead-letter queue", () => {
-    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-      Namespace: "AWS/SQS",
-      MetricName: "ApproximateNumberOfMessagesVisible",
-      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [id(stack.broker.deadLetterQueue), "QueueName"] } }],
-      Statistic: "Maximum",
-      Threshold: 1,
-      ComparisonOperator: "GreaterThanOrEqualToThreshold",
-    });
+  it("fire as soon as one message waits in the S3 events' dead-letter queue or the completion events' failure queue", () => {
+    for (const queue of [stack.broker.deadLetterQueue, stack.broker.completionEvents.failureQueue]) {
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Namespace: "AWS/SQS",
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [id(queue), "QueueName"] } }],
+        Statistic: "Maximum",
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      });
+    }
   });
 
   it("fire on any 5xx answer of the API", () => {
@@ -87,11 +99,13 @@ describe("alarms", () => {
 });
 
 describe("outputs", () => {
-  it("name the API URL, bucket, table, dead-letter queue, user pool and client", () => {
+  it("name the API URL, bucket, table, dead-letter queue, event bus, user pool and client (no webhook secret without a webhook)", () => {
     const outputs = template.findOutputs("*");
     expect(Object.keys(outputs).sort()).toEqual(
-      ["ApiUrl", "BucketName", "DeadLetterQueueUrl", "TableName", "UserPoolClientId", "UserPoolId"].sort(),
+      ["ApiUrl", "BucketName", "DeadLetterQueueUrl", "EventBusName", "TableName", "UserPoolClientId", "UserPoolId"].sort(),
     );
+    template.hasOutput("EventBusName", { Value: "default" });
+    template.hasOutput("DeadLetterQueueUrl", { Value: { Ref: id(stack.broker.deadLetterQueue) } });
     template.hasOutput("BucketName", { Value: { Ref: id(stack.broker.bucket) } });
     template.hasOutput("TableName", { Value: { Ref: id(stack.broker.table) } });
     template.hasOutput("UserPoolClientId", { Value: { Ref: id(stack.broker.auth.userPoolClient!) } });

@@ -1,11 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RemovalPolicy, Validations, type App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UploadBrokerStack } from "../../lib/upload-broker-stack.js";
-import { testApp } from "./synth.js";
+import { functionEntries, type FunctionEntry } from "../../lib/upload-function.js";
+import { logicalId, testApp } from "./synth.js";
 
 interface Violation {
   ruleName: string;
@@ -49,6 +51,7 @@ describe("cdk-nag AwsSolutions", () => {
   let cleanup: () => void;
   let app: App;
   let result: ReturnType<typeof synthWithNag>;
+  let stacks: UploadBrokerStack[];
 
   beforeAll(() => {
     const test = testApp();
@@ -61,11 +64,14 @@ describe("cdk-nag AwsSolutions", () => {
       removalPolicy: RemovalPolicy.DESTROY,
       alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:ops",
     });
+    // Completion events to a bus of the deployer's and a webhook (secret, connection, API destination).
+    new UploadBrokerStack(app, "Webhook", { eventBusName: "upload-events", webhookUrl: "https://hooks.example.com/uploads" });
     result = synthWithNag(app, test.outdir);
+    stacks = app.node.children.filter((c): c is UploadBrokerStack => c instanceof UploadBrokerStack);
   });
   afterAll(() => cleanup());
 
-  it("reports no unacknowledged error or warning in either auth mode", () => {
+  it("reports no unacknowledged error or warning in either auth mode, with or without a webhook", () => {
     expect(result.thrown).toBeUndefined();
     expect(nagFindings(result.report)).toEqual([]);
   });
@@ -79,13 +85,38 @@ describe("cdk-nag AwsSolutions", () => {
       expect(ack.reason.length, `${ack.id} at ${ack.path}`).toBeGreaterThanOrEqual(60);
     }
     const rules = new Set(acks.map((a) => a.id.replace(/^Annotation::/, "").replace(/\[.*$/, "")));
-    expect([...rules].sort()).toEqual(["AwsSolutions-APIG4", "AwsSolutions-COG2", "AwsSolutions-COG8", "AwsSolutions-IAM4", "AwsSolutions-IAM5", "AwsSolutions-L1", "AwsSolutions-S1", "AwsSolutions-SQS3"]);
+    expect([...rules].sort()).toEqual(["AwsSolutions-APIG4", "AwsSolutions-COG2", "AwsSolutions-COG8", "AwsSolutions-IAM4", "AwsSolutions-IAM5", "AwsSolutions-L1", "AwsSolutions-S1", "AwsSolutions-SMG4", "AwsSolutions-SQS3"]);
   });
 
-  it("acknowledges the uploads/* wildcard only, never a bare '*'", () => {
+  it("acknowledges the uploads/* wildcard on exactly the roles granted it, and a bare '*' only on publish-events' role, for ListStreams alone", () => {
     const iam5 = acknowledgments(app).filter((a) => a.id.includes("IAM5"));
-    expect(iam5.length).toBe(6); // sign-put, sign-post, record-upload in two stacks
-    for (const ack of iam5) expect(ack.id).toMatch(/\[Resource::<[A-Za-z0-9]+\.Arn>\/uploads\/\*\]$/);
+    const roleOf = (stack: UploadBrokerStack, entry: FunctionEntry) => stack.broker.functions[entry].role;
+    for (const stack of stacks) {
+      const template = Template.fromStack(stack);
+      const policies = Object.values(template.findResources("AWS::IAM::Policy"));
+      const statementsOf = (entry: FunctionEntry) => {
+        const ref = JSON.stringify([{ Ref: logicalId(roleOf(stack, entry)) }]);
+        return policies
+          .filter((p) => JSON.stringify(p.Properties.Roles) === ref)
+          .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
+      };
+      const onUploads = functionEntries().filter((entry) => statementsOf(entry).some((s) => JSON.stringify(s.Resource).includes('"/uploads/*"')));
+      const acked = iam5.filter((a) => a.path.startsWith(`${stack.stackName}/`));
+      const uploadsAcks = acked.filter((a) => /\[Resource::<[A-Za-z0-9]+\.Arn>\/uploads\/\*\]$/.test(a.id));
+      const starAcks = acked.filter((a) => a.id.endsWith("[Resource::*]"));
+      expect(uploadsAcks.length + starAcks.length, stack.stackName).toBe(acked.length); // no other IAM5 acknowledgment
+      expect(uploadsAcks.map((a) => a.path).sort(), stack.stackName).toEqual(onUploads.map((e) => roleOf(stack, e).node.path).sort());
+      expect(onUploads.length).toBeGreaterThan(0);
+      // The one acknowledged bare '*': publish-events' role, whose only statement on '*' is dynamodb:ListStreams.
+      expect(starAcks.map((a) => a.path), stack.stackName).toEqual([roleOf(stack, "publish-events").node.path]);
+      expect(starAcks[0]!.reason).toContain("dynamodb:ListStreams");
+      const onStar = policies.flatMap((p) =>
+        (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>)
+          .filter((s) => [s.Resource].flat().includes("*"))
+          .map((s) => ({ roles: p.Properties.Roles, actions: [s.Action].flat() })),
+      );
+      expect(onStar, stack.stackName).toEqual([{ roles: [{ Ref: logicalId(roleOf(stack, "publish-events")) }], actions: ["dynamodb:ListStreams"] }]);
+    }
   });
 
   it("does find the errors and warnings of a weakened stack (the check is live)", () => {

@@ -1,10 +1,12 @@
 import { Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import { AttributeType, BillingMode, Table } from "aws-cdk-lib/aws-dynamodb";
+import { AttributeType, BillingMode, StreamViewType, Table } from "aws-cdk-lib/aws-dynamodb";
+import { EventBus } from "aws-cdk-lib/aws-events";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../functions/errors.js";
 import { UploadBroker, type UploadBrokerProps } from "../../lib/upload-broker.js";
+import { functionEntries } from "../../lib/upload-function.js";
 import { logicalId, statementsOfRole, testApp } from "./synth.js";
 
 const apps: Array<() => void> = [];
@@ -47,7 +49,7 @@ describe("existingX or xProps, never both", () => {
   it("uses an existing bucket and table as they are, granting on them", () => {
     const { stack, broker } = build((s) => ({
       existingBucket: new Bucket(s, "MyBucket"),
-      existingTable: new Table(s, "MyTable", { partitionKey: { name: "uploadId", type: AttributeType.STRING } }),
+      existingTable: new Table(s, "MyTable", { partitionKey: { name: "uploadId", type: AttributeType.STRING }, stream: StreamViewType.NEW_AND_OLD_IMAGES }),
     }));
     const template = Template.fromStack(stack);
     template.resourceCountIs("AWS::S3::Bucket", 1); // no bucket and no log bucket of ours
@@ -56,8 +58,27 @@ describe("existingX or xProps, never both", () => {
     expect(logicalId(broker.table)).toMatch(/^MyTable/);
     expect(statementsOfRole(template, logicalId(broker.functions["sign-put"].role)).slice(1)).toEqual([
       { Action: ["s3:PutObject"], Effect: "Allow", Resource: { "Fn::Join": ["", [{ "Fn::GetAtt": [logicalId(broker.bucket), "Arn"] }, "/uploads/*"]] } },
-      { Action: ["dynamodb:PutItem"], Effect: "Allow", Resource: { "Fn::GetAtt": [logicalId(broker.table), "Arn"] } },
+      { Action: ["dynamodb:PutItem", "dynamodb:UpdateItem"], Effect: "Allow", Resource: { "Fn::GetAtt": [logicalId(broker.table), "Arn"] } },
     ]);
+    // Completion events come from that table's stream.
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: logicalId(broker.functions["publish-events"].function) },
+      EventSourceArn: { "Fn::GetAtt": [logicalId(broker.table), "StreamArn"] },
+    });
+    expect(statementsOfRole(template, logicalId(broker.functions["publish-events"].role))).toContainEqual({
+      Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+      Effect: "Allow",
+      Resource: { "Fn::GetAtt": [logicalId(broker.table), "StreamArn"] },
+    });
+  });
+
+  it("refuses an existing table without a stream: completion events are published from it", () => {
+    expect(() =>
+      build((s) => ({ existingTable: new Table(s, "Bare", { partitionKey: { name: "uploadId", type: AttributeType.STRING } }) })),
+    ).toThrow(ConfigError);
+    expect(() =>
+      build((s) => ({ existingTable: new Table(s, "Bare", { partitionKey: { name: "uploadId", type: AttributeType.STRING } }) })),
+    ).toThrow(/existingTable must have a stream \(NEW_AND_OLD_IMAGES\)/);
   });
 });
 
@@ -66,10 +87,29 @@ describe("logLevel", () => {
     const { stack, broker } = build({ logLevel: "DEBUG" });
     const resources = Template.fromStack(stack).findResources("AWS::Lambda::Function");
     const functions = Object.values(broker.functions).map((f) => resources[logicalId(f.function)]!);
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(functionEntries().length);
     for (const fn of functions) {
       expect(fn.Properties.LoggingConfig).toMatchObject({ LogFormat: "JSON", ApplicationLogLevel: "DEBUG" });
       expect(fn.Properties.Environment.Variables).not.toHaveProperty("POWERTOOLS_LOG_LEVEL");
+    }
+  });
+});
+
+describe("eventBus", () => {
+  it("publishes to the given bus only: PutEvents on it, and its ARN in publish-events' environment", () => {
+    let bus!: EventBus;
+    const { stack, broker } = build((s) => ({ eventBus: (bus = new EventBus(s, "Uploads")) }));
+    const template = Template.fromStack(stack);
+    const busArn = { "Fn::GetAtt": [logicalId(bus), "Arn"] };
+    const publish = broker.functions["publish-events"];
+    const putEvents = statementsOfRole(template, logicalId(publish.role)).filter((s) => s.Action.some((a) => a.startsWith("events:")));
+    expect(putEvents).toEqual([{ Action: ["events:PutEvents"], Effect: "Allow", Resource: busArn }]);
+    const fn = template.findResources("AWS::Lambda::Function")[logicalId(publish.function)];
+    expect(fn?.Properties.Environment.Variables.EVENT_BUS_NAME).toEqual(busArn);
+    // No other function may put events anywhere.
+    for (const entry of functionEntries().filter((e) => e !== "publish-events")) {
+      const actions = statementsOfRole(template, logicalId(broker.functions[entry].role)).flatMap((s) => s.Action);
+      expect(actions.filter((a) => a.startsWith("events:")), entry).toEqual([]);
     }
   });
 });

@@ -89,7 +89,7 @@ describe.skipIf(!strictS3)("attacks RGW lets through, undone by the record step"
     racing.update = async (...args) => {
       const done = await store.update(...args);
       // The valid upload lands right after the rejection is written, before the delete.
-      if (args[2].status === "rejected" && !landed) landed = await fetch(t.url, { method: "POST", body: form(t, new Blob([png], { type: "image/png" }), "me.png") });
+      if (args[1].status === "rejected" && !landed) landed = await fetch(t.url, { method: "POST", body: form(t, new Blob([png], { type: "image/png" }), "me.png") });
       return done;
     };
     const record = makeRecordHandler({ bucket: quiet.bucket, tickets: racing, objects: new S3ObjectStore(quiet.s3, quiet.bucket), clock: quiet.deps.clock });

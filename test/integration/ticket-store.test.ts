@@ -23,13 +23,13 @@ describe("DynamoTicketStore", () => {
     const { store, writer, get } = await ticketTable();
     const handler = documented("signPut", makeSignPutHandler(memoryDeps({ tickets: writer }).deps));
     const { uploadId } = bodyOf(await handler(httpEvent()));
-    expect(await store.update(uploadId, 0, { status: "rejected", rejectReason: "too big" })).toBe(true);
+    expect(await store.update({ ...(await store.get(uploadId))!, version: 0 }, { status: "rejected", rejectReason: "too big" })).toBe(true);
     expect(await get(uploadId)).toMatchObject({ status: "rejected", rejectReason: "too big", version: 1 });
 
-    expect(await store.update(uploadId, 0, { status: "completed" })).toBe(false);
+    expect(await store.update({ ...(await store.get(uploadId))!, version: 0 }, { status: "completed" })).toBe(false);
     expect(await get(uploadId)).toMatchObject({ status: "rejected", version: 1 });
 
-    expect(await store.update(uploadId, 1, { status: "completed", rejectReason: undefined, ttl: undefined })).toBe(true);
+    expect(await store.update({ ...(await store.get(uploadId))!, version: 1 }, { status: "completed", rejectReason: undefined, ttl: undefined })).toBe(true);
     const ticket = await get(uploadId);
     expect(ticket).toMatchObject({ status: "completed", version: 2 });
     expect(ticket).not.toHaveProperty("rejectReason");
@@ -143,7 +143,7 @@ describe("status routes over DynamoDB", () => {
       mine.push(bodyOf(await sign(httpEvent({ claims: { sub: "alice" }, body: { profile: "avatar", filename: `${i}.png`, contentType: "image/png", size: 5 } }))).uploadId);
       await sign(httpEvent({ claims: { sub: "bob" }, body: { profile: "avatar", filename: "b.png", contentType: "image/png", size: 5 } }));
     }
-    await store.update(mine[4]!, 0, { status: "completed" });
+    await store.update({ ...(await store.get(mine[4]!))!, version: 0 }, { status: "completed" });
     const list = documented("listUploads", makeListUploadsHandler({ tickets: store, clock }));
     const collect = async (query: Record<string, string>) => {
       const seen: string[] = [];

@@ -80,10 +80,10 @@ describe("local webhook delivery", () => {
     await store.create(ticket);
     const tickets = publishingTicketStore(store, "uploads", publisher);
 
-    expect(await tickets.update(ticket.uploadId, 1, { status: "completed", size: 2048, etag: '"e"', completedAt: "2026-11-21T10:00:03.000Z", ttl: undefined })).toBe(true);
-    expect(await tickets.update(ticket.uploadId, 2, { objectModifiedAt: "2026-11-21T10:00:03.000Z" })).toBe(true); // no status change
-    expect(await tickets.update(ticket.uploadId, 2, { status: "rejected" })).toBe(false); // stale version: nothing changed
-    expect(await tickets.update(ticket.uploadId, 3, { status: "deleted", deletedAt: "2026-11-21T10:09:00.000Z" })).toBe(true);
+    expect(await tickets.update({ ...ticket, version: 1 }, { status: "completed", size: 2048, etag: '"e"', completedAt: "2026-11-21T10:00:03.000Z", ttl: undefined })).toBe(true);
+    expect(await tickets.update({ ...ticket, version: 2 }, { objectModifiedAt: "2026-11-21T10:00:03.000Z" })).toBe(true); // no status change
+    expect(await tickets.update({ ...ticket, version: 2 }, { status: "rejected" })).toBe(false); // stale version: nothing changed
+    expect(await tickets.update({ ...ticket, version: 3 }, { status: "deleted", deletedAt: "2026-11-21T10:09:00.000Z" })).toBe(true);
     await publisher.idle();
 
     expect(received.map((r) => [r.method, r.contentType, r.body["detail-type"]])).toEqual([
@@ -132,7 +132,7 @@ describe("local webhook delivery", () => {
     await store.create(ticket);
     const tickets = publishingTicketStore(store, "uploads", publisher);
 
-    const elapsed = await timed(() => tickets.update(ticket.uploadId, 1, { status: "aborted", deletedAt: "2026-11-21T10:01:00.000Z" }));
+    const elapsed = await timed(() => tickets.update({ ...ticket, version: 1 }, { status: "aborted", deletedAt: "2026-11-21T10:01:00.000Z" }));
     expect(elapsed).toBeLessThan(15);
     expect((await store.get(ticket.uploadId))?.status).toBe("aborted");
     await publisher.idle();
@@ -166,7 +166,7 @@ describe("local webhook delivery", () => {
     await store.create(ticket);
     const errors: unknown[] = [];
     const tickets = publishingTicketStore(store, "uploads", { publish: () => Promise.reject(new Error("down")) }, (e) => errors.push(e));
-    expect(await tickets.update(ticket.uploadId, 1, { status: "aborted", deletedAt: "2026-11-21T10:01:00.000Z" })).toBe(true);
+    expect(await tickets.update({ ...ticket, version: 1 }, { status: "aborted", deletedAt: "2026-11-21T10:01:00.000Z" })).toBe(true);
     await new Promise((resolve) => setImmediate(resolve));
     expect(errors).toEqual([new Error("down")]);
   });

@@ -4,6 +4,8 @@ import { monotonicFactory } from "ulid";
 import { s3Signer } from "../../functions/adapters/s3-signer.js";
 import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
 import type { HttpEvent } from "../../functions/http.js";
+import { releaseFor } from "../../functions/domain/quotas.js";
+import { sampleOf } from "./samples.js";
 import { ValidationError } from "../../functions/errors.js";
 import type { MultipartStore, ObjectInfo, ObjectStore, SignDeps, StoredPart, TicketPage, TicketQuery, TicketStore } from "../../functions/ports.js";
 import type { Profile, Ticket } from "../../functions/schemas.js";
@@ -20,15 +22,19 @@ export class MemoryTicketStore implements TicketStore {
   async get(uploadId: string): Promise<Ticket | undefined> {
     return structuredClone(this.items.get(uploadId));
   }
-  async update(uploadId: string, expectedVersion: number, changes: Partial<Ticket>): Promise<boolean> {
-    const current = this.items.get(uploadId);
-    if (!current || current.version !== expectedVersion) return false;
-    const next: Record<string, unknown> = { ...current, version: current.version + 1 };
+  /** The quota counters' bytes by day key, as the store's atomic writes move them. */
+  readonly counted = new Map<string, number>();
+  async update(ticket: Ticket, changes: Partial<Ticket>): Promise<boolean> {
+    const current = this.items.get(ticket.uploadId);
+    if (!current || current.version !== ticket.version) return false;
+    const release = releaseFor(current, changes);
+    const next: Record<string, unknown> = { ...current, version: current.version + 1, ...(release ? { quotaBytes: release.quotaBytes } : {}) };
+    if (release) this.counted.set(release.dayKey, (this.counted.get(release.dayKey) ?? 0) + release.bytesDelta);
     for (const [name, value] of Object.entries(changes)) {
       if (value === undefined) delete next[name];
       else next[name] = structuredClone(value);
     }
-    this.items.set(uploadId, next as Ticket);
+    this.items.set(ticket.uploadId, next as Ticket);
     return true;
   }
   async listByOwner(owner: string, query: TicketQuery): Promise<TicketPage> {
@@ -53,10 +59,17 @@ export class MemoryTicketStore implements TicketStore {
 export const failingStore = (message: string) =>
   Object.assign(new MemoryTicketStore(), { create: async () => { throw new Error(message); } });
 
-/** S3 objects in memory, for the record logic's unit tests. */
+/**
+ * S3 objects in memory, for the record logic's unit tests. An object's bytes are `bodies`'
+ * entry for its key; without one they are a real sample of its content type (`sampleOf`), so a
+ * test that is not about content stores only what HeadObject tells.
+ */
 export class MemoryObjectStore implements ObjectStore {
   readonly objects = new Map<string, ObjectInfo>();
+  readonly bodies = new Map<string, Uint8Array>();
   readonly deleted: string[] = [];
+  /** Every ranged read asked for, as the port was called. */
+  readonly reads: Array<{ key: string; bytes: number; etag?: string }> = [];
   async head(key: string) {
     return structuredClone(this.objects.get(key));
   }
@@ -65,7 +78,15 @@ export class MemoryObjectStore implements ObjectStore {
     if (current && etag !== undefined && current.etag !== etag) return false;
     this.deleted.push(key);
     this.objects.delete(key);
+    this.bodies.delete(key);
     return true;
+  }
+  async readHead(key: string, bytes: number, etag?: string) {
+    this.reads.push({ key, bytes, ...(etag !== undefined ? { etag } : {}) });
+    const current = this.objects.get(key);
+    if (!current || (etag !== undefined && current.etag !== etag)) return undefined;
+    const body = this.bodies.get(key) ?? sampleOf(current.contentType, current.size) ?? new Uint8Array();
+    return body.slice(0, bytes);
   }
 }
 

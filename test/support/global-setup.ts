@@ -7,12 +7,15 @@
 import type { TestProject } from "vitest/node";
 import { startEmbeddedDynamo } from "../../local/embedded.js";
 import { rgwAvailable, startRgw, type StrictS3 } from "./ceph-rgw.js";
+import { javaAvailable, startDynamoLocal, type DynamoLocal } from "./dynamodb-local.js";
 
 export type StrictS3Info = Omit<StrictS3, "stop">;
 
 declare module "vitest" {
   export interface ProvidedContext {
     dynamoEndpoint: string;
+    /** Amazon DynamoDB Local (transactions), or null when no Java runtime is installed. */
+    dynamoLocalEndpoint: string | null;
     strictS3: StrictS3Info | null;
   }
 }
@@ -23,6 +26,12 @@ const ENABLE_HINT =
 export default async function setup(project: TestProject) {
   const dynamo = await startEmbeddedDynamo(undefined);
   project.provide("dynamoEndpoint", dynamo.endpoint);
+
+  let dynamoLocal: DynamoLocal | undefined;
+  if (javaAvailable()) dynamoLocal = await startDynamoLocal();
+  else if (process.env.CI === "true") throw new Error("CI=true but no Java runtime: the quota suite needs DynamoDB Local. Install it: apt-get install -y default-jre-headless");
+  else console.warn("[quotas] no Java runtime: DynamoDB Local tests are SKIPPED. To enable: apt-get install -y default-jre-headless");
+  project.provide("dynamoLocalEndpoint", dynamoLocal?.endpoint ?? null);
 
   let s3: StrictS3 | undefined;
   if (rgwAvailable()) {
@@ -36,6 +45,7 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await s3?.stop();
+    await dynamoLocal?.stop();
     await dynamo.close();
   };
 }

@@ -158,10 +158,10 @@ describe("record-upload", () => {
     const update = tickets.update.bind(tickets);
     const calls: number[] = [];
     // The first write races another writer: it bumps the version, so ours must re-read and retry.
-    tickets.update = async (id, version, changes) => {
-      calls.push(version);
-      if (calls.length === 1) await update(id, version, {});
-      return update(id, version, changes);
+    tickets.update = async (ticket, changes) => {
+      calls.push(ticket.version);
+      if (calls.length === 1) await update(ticket, {});
+      return update(ticket, changes);
     };
     expect((await handler(eventFor(t.key))).results[0]?.outcome).toBe("completed");
     expect(calls).toEqual([0, 1]);
@@ -251,7 +251,7 @@ describe("record-upload", () => {
     tickets.update = async (...args) => {
       const done = await update(...args);
       // The client's valid upload lands between the rejection and the delete.
-      if (args[2].status === "rejected") store(t.key, t.uploadId, { ...valid, lastModified: new Date(T0.getTime() + 1000) });
+      if (args[1].status === "rejected") store(t.key, t.uploadId, { ...valid, lastModified: new Date(T0.getTime() + 1000) });
       return done;
     };
     expect((await run(t.key))[0]?.outcome).toBe("completed");

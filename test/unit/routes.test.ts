@@ -23,6 +23,7 @@ const handlers = makeRouteHandlers({
     parts: { ...deps, tickets: store, objects: new MemoryObjectStore(), multipart: new MemoryMultipartStore() },
   },
   afterUpload: { ...deps, tickets: store, objects: new MemoryObjectStore(), multipart: new MemoryMultipartStore() },
+  usage: { ...deps, counters: { usage: async () => ({ uploads: 0, bytes: 0, slots: [] }) } },
 });
 
 describe("the route table", () => {

@@ -88,7 +88,7 @@ describe("GET /uploads", () => {
 
   it("filters by status, including the derived expired", async () => {
     const { ids, list, tickets, at } = await setup(3);
-    await tickets.update(ids[0]!, 0, { status: "completed" });
+    await tickets.update({ ...tickets.items.get(ids[0]!)!, version: 0 }, { status: "completed" });
     expect(bodyOf(await list({ status: "completed" })).items.map((i: { uploadId: string }) => i.uploadId)).toEqual([ids[0]]);
     expect(bodyOf(await list({ status: "pending" })).items).toHaveLength(2);
     at(NOW.getTime() + 3600 * 1000);

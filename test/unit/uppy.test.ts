@@ -216,3 +216,21 @@ describe("the handlers", () => {
     expect(bodyOf(res)).toMatchObject({ error: { code: "not_found" }, message: "No such upload." });
   });
 });
+
+describe("completing while S3's own event records the object", () => {
+  it("answers what the ticket says when the event rejected and deleted it first (not 409)", async () => {
+    const { key, uploadId } = await create();
+    multipart.uploadPart(uploadId, 1, 4 * MiB);
+    const complete = multipart.complete.bind(multipart);
+    multipart.complete = async (...args) => {
+      await complete(...args);
+      const ticket = (await ticketOf(key))!;
+      await deps.tickets.update(ticket, { status: "rejected", rejectReason: "content is text/html, not video/mp4" });
+      objects.objects.delete(key);
+    };
+    await expect(uppyComplete(deps, alice, "video", uploadId, key, { parts: [{ PartNumber: 1, ETag: `etag-1-${4 * MiB}` }] })).rejects.toMatchObject({
+      status: 422,
+      message: "The upload was rejected: content is text/html, not video/mp4.",
+    });
+  });
+});

@@ -1,0 +1,61 @@
+// The page of the Uppy browser test: the real @uppy/core and @uppy/aws-s3, unpatched, bundled by
+// esbuild. The only addition is the README's fetch wrapper, which adds the bearer token to
+// requests under the Companion endpoint. Plain JS: the project's tsconfig has no DOM types.
+import Uppy from "@uppy/core";
+import AwsS3 from "@uppy/aws-s3";
+
+const realFetch = window.fetch.bind(window);
+
+/**
+ * Uploads one generated file through Uppy and answers what happened: each file's outcome and
+ * every endpoint request with its status and JSON answer.
+ */
+window.runUppy = async ({ endpoint, token, name, type, size, caption, multipart, cancelAfterParts }) => {
+  const log = [];
+  // README, "Uppy 6": the bearer token for requests under the endpoint only.
+  window.fetch = async (input, init = {}) => {
+    const url = typeof input === "string" ? input : input.url;
+    if (!url.startsWith(`${endpoint}/`)) return realFetch(input, init);
+    const headers = new Headers(init.headers);
+    if (token) headers.set("authorization", `Bearer ${token}`);
+    const res = await realFetch(input, { ...init, headers });
+    const entry = { method: (init.method ?? "GET").toUpperCase(), url, status: res.status, body: null };
+    log.push(entry);
+    entry.body = await res.clone().json().catch(() => null);
+    return res;
+  };
+  try {
+    const uppy = new Uppy({ autoProceed: false });
+    uppy.use(AwsS3, { companionEndpoint: endpoint, shouldUseMultipart: () => multipart });
+    const bytes = new Uint8Array(size);
+    for (let i = 0; i < size; i++) bytes[i] = (i * 31 + 7) % 251;
+    uppy.addFile({ name, type, data: new Blob([bytes], { type }), meta: { caption } });
+    let parts = 0;
+    let cancelled;
+    if (cancelAfterParts !== undefined) {
+      cancelled = new Promise((resolve) => {
+        uppy.on("s3-multipart:part-uploaded", () => {
+          if (++parts === cancelAfterParts) {
+            uppy.cancelAll();
+            resolve();
+          }
+        });
+      });
+    }
+    const uploaded = uppy.upload();
+    if (cancelled) {
+      await Promise.race([cancelled, uploaded]);
+      // The DELETE is fire-and-forget: wait for its answer.
+      for (let i = 0; i < 100 && !log.some((e) => e.method === "DELETE"); i++) await new Promise((r) => setTimeout(r, 50));
+      return { cancelled: parts === cancelAfterParts, log };
+    }
+    const result = await uploaded;
+    return {
+      successful: (result?.successful ?? []).map((f) => ({ name: f.name, key: f.response?.body?.key, location: f.response?.body?.location, uploadURL: f.response?.uploadURL })),
+      failed: (result?.failed ?? []).map((f) => ({ name: f.name, error: String(f.error) })),
+      log,
+    };
+  } finally {
+    window.fetch = realFetch;
+  }
+};
