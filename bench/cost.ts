@@ -73,6 +73,8 @@ export interface Measured {
   publish: { durationMs: number; initMs: number; memoryMb: number; fn: string };
   /** Write units of the ticket (4 with a quota's transaction). */
   ticketWriteUnits?: number;
+  /** S3 reads of the record step per upload (HeadObject, and the ranged GET of a content check), as counted. */
+  recordS3Reads?: number;
 }
 
 /**
@@ -93,7 +95,7 @@ export function uploadDesign(m: Measured): Design {
     writeUnits: (m.ticketWriteUnits ?? p.ticketWriteUnits) + p.ticketWriteUnits /* record's UpdateItem */,
     readUnits: (p.statusPolls + p.downloads + 1 /* record's GetItem */) * p.ticketReadUnits,
     s3Puts: 1,
-    s3Gets: 1 /* HeadObject */ + p.downloads,
+    s3Gets: (m.recordS3Reads ?? 1) + p.downloads,
     events: 1,
   };
 }

@@ -1,16 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { ulid } from "ulid";
 import { dynamoClient, s3Client } from "./adapters/clients.js";
+import { DynamoPendingIndex } from "./adapters/dynamo-pending-index.js";
+import { DynamoTicketReader } from "./adapters/dynamo-ticket-reader.js";
 import { DynamoTicketStore } from "./adapters/dynamo-ticket-store.js";
 import { DynamoTicketWriter } from "./adapters/dynamo-ticket-writer.js";
 import { PostPresigner } from "./adapters/post-presigner.js";
 import { PutPresigner } from "./adapters/put-presigner.js";
 import { S3MultipartStore } from "./adapters/s3-multipart-store.js";
+import { S3ObjectLister } from "./adapters/s3-object-lister.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
 import type { AfterUploadDeps } from "./domain/after-upload.js";
 import type { MultipartDeps } from "./domain/multipart.js";
+import type { ScanResultDeps } from "./domain/scan-result.js";
 import type { UsageDeps } from "./domain/usage.js";
 import type { MultipartSignDeps } from "./domain/sign.js";
+import type { SweepDeps } from "./domain/sweep.js";
 import type { UppyDeps } from "./domain/uppy.js";
 import { loadConfig, type Config } from "./config.js";
 import type { Clock, Ids, PostSigner, PutSigner, RecordDeps, SignDeps, StatusDeps } from "./ports.js";
@@ -112,7 +117,29 @@ export function recordDeps(config: Config = loadConfig()): RecordDeps & { bucket
   };
 }
 
+/** The scan-result function's dependencies: tickets read and updated, threats deleted. */
+export function scanResultDeps(config: Config = loadConfig()): ScanResultDeps {
+  return { bucket: config.bucket, objects: new S3ObjectStore(s3(config), config.bucket), tickets: new DynamoTicketStore(dynamo(config), config.table), clock: systemClock };
+}
+
 /** The status functions' dependencies. */
 export function statusDeps(config: Config = loadConfig()): StatusDeps {
-  return { tickets: new DynamoTicketStore(dynamo(config), config.table), clock: systemClock };
+  const tickets = new DynamoTicketReader({ table: config.table, region: config.region, ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}) });
+  return { tickets, clock: systemClock };
+}
+
+/** The sweeper's: the sparse index, tickets, HeadObject/ListObjectsV2/DeleteObject, AbortMultipartUpload. */
+export function sweepDeps(config: Config = loadConfig()): SweepDeps & { bucket: string } {
+  const client = s3(config);
+  const db = dynamo(config);
+  return {
+    bucket: config.bucket,
+    profiles: config.profiles,
+    tickets: new DynamoTicketStore(db, config.table),
+    index: new DynamoPendingIndex(db, config.table),
+    objects: new S3ObjectStore(client, config.bucket),
+    lister: new S3ObjectLister(client, config.bucket),
+    multipart: new S3MultipartStore(client, config.bucket),
+    clock: systemClock,
+  };
 }

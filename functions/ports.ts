@@ -213,9 +213,12 @@ export interface RecordDeps {
   scan?: boolean;
 }
 
+/** Reading tickets only: the status routes. */
+export type TicketReader = Pick<TicketStore, "get" | "listByOwner">;
+
 /** What the status routes need. */
 export interface StatusDeps {
-  tickets: TicketStore;
+  tickets: TicketReader;
   clock: Clock;
 }
 
@@ -226,4 +229,33 @@ export interface SignDeps<S = Signer> {
   tickets: TicketWriter;
   clock: Clock;
   ids: Ids;
+}
+
+/** The sweeper's sparse index of pending tickets by `expiresAt` (see `TICKET_TABLE.sweepIndex`). */
+export interface PendingIndex {
+  /**
+   * Ids of tickets still in the index whose `expiresAt` is before `before` (ISO), oldest first,
+   * at most `limit`. The index is eventually consistent: read each ticket before acting on it.
+   */
+  expiredBefore(before: string, limit: number): Promise<string[]>;
+  /**
+   * Takes the ticket out of the index (it stays `pending`; `expired` is derived from the time)
+   * and increments `version`, only if the stored version is still `ticket.version` and it is
+   * still pending: false when it is not.
+   */
+  unlist(ticket: Ticket): Promise<boolean>;
+}
+
+/** Listing object keys under a prefix (ListObjectsV2), for a `${filename}` POST ticket's objects. */
+export interface ObjectLister {
+  /** The first `max` keys under `prefix`, in key order. */
+  keys(prefix: string, max: number): Promise<string[]>;
+}
+
+/** Where counts go (CloudWatch embedded metric format in Lambda); nothing is sent before `flush`. */
+export interface MetricSink {
+  /** Adds `value` to the count `name` under these dimensions (the service's own is always added). */
+  count(name: string, value: number, dimensions?: Record<string, string>): void;
+  /** Emits everything counted so far. */
+  flush(): void;
 }

@@ -1,6 +1,7 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import * as z from "zod/mini";
 import { EventBridgePublisher } from "./adapters/eventbridge-publisher.js";
+import { PowertoolsMetricSink } from "./adapters/powertools-metrics.js";
 import { parseEnv } from "./config.js";
 import { makePublishHandler } from "./handlers/publish.js";
 
@@ -18,5 +19,6 @@ const client = new EventBridgeClient({ region: env.AWS_REGION });
 /** Lambda entry for the ticket table's stream: publishes completion events to EventBridge. */
 export const handler = makePublishHandler({
   bucket: env.BUCKET_NAME,
+  metrics: new PowertoolsMetricSink(),
   publisher: new EventBridgePublisher(client, env.EVENT_BUS_NAME ? { eventBus: env.EVENT_BUS_NAME } : {}),
 });

@@ -48,6 +48,8 @@ export const AppContext = z.object({
   alarmTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, "must be an SNS topic ARN").optional(),
   eventBusName: z.string().regex(/^[A-Za-z0-9._\-/]{1,256}$/, "must be an EventBridge event bus name").optional(),
   webhookUrl: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
+  /** GuardDuty Malware Protection for S3 on uploads (`-c malwareScan=true`, or a boolean in cdk.json). */
+  malwareScan: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).optional(),
 });
 export type AppContext = z.infer<typeof AppContext>;
 
@@ -87,6 +89,7 @@ export function stackPropsFromContext(node: Node, cwd = process.cwd()): { stackN
     alarmTopicArn: c.alarmTopicArn,
     eventBusName: c.eventBusName,
     webhookUrl: c.webhookUrl,
+    malwareScan: c.malwareScan,
   };
   // Unset keys stay absent, so every construct applies its own documented default.
   return { stackName: c.stackName, props: Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) };

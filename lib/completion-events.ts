@@ -141,7 +141,7 @@ export class CompletionEvents extends Construct {
 
 /**
  * Lambda's stream filters (OR'ed; five is the default quota): per final status, a change from
- * another status to it, and one for a ticket inserted in a final status. Only the `dynamodb`
+ * another status to it, and one for a ticket inserted (pending, counted as issued, or in a final status). Only the `dynamodb`
  * key is matched (what Lambda documents for DynamoDB sources): a MODIFY record has both
  * images, an INSERT only the new one, a REMOVE (TTL) none with a status, so no eventName is needed.
  * `anything-but` never matches a missing field, so the MODIFY filters miss inserts.
@@ -152,7 +152,8 @@ export function streamFilters(): Array<Record<string, unknown>> {
       dynamodb: { NewImage: { status: { S: FilterRule.isEqual(status) } }, OldImage: { status: { S: FilterRule.notEquals(status) } } },
     });
   const inserted = FilterCriteria.filter({
-    dynamodb: { NewImage: { status: { S: FilterRule.or(...EVENT_STATUSES) } }, OldImage: { status: { S: FilterRule.notExists() } } },
+    // `pending` too: a new ticket is counted as issued (the sign functions stay free of a metrics library).
+    dynamodb: { NewImage: { status: { S: FilterRule.or(...EVENT_STATUSES, "pending") } }, OldImage: { status: { S: FilterRule.notExists() } } },
   });
   return [...EVENT_STATUSES.map(changedTo), inserted];
 }

@@ -11,7 +11,8 @@ export type TicketTableOverrides = Omit<TableProps, "partitionKey" | "sortKey" |
 export interface TicketTableProps {
   /**
    * Use this table instead of creating one. It must have the ticket schema: partition key
-   * `uploadId` (S), GSI `byOwner` (`owner` S, `createdAt` S, projection ALL), TTL on `ttl`,
+   * `uploadId` (S), GSI `byOwner` (`owner` S, `createdAt` S, projection ALL), GSI `pendingByExpiry`
+   * (`sweepShard` S, `expiresAt` S, KEYS_ONLY) for the sweeper, TTL on `ttl`,
    * and a stream of new and old images (completion events are published from it), passed in
    * with its `tableStreamArn` (e.g. `Table.fromTableAttributes`); without one, synth fails.
    * @default - a new table with the secure defaults
@@ -60,6 +61,13 @@ export class TicketTable extends Construct {
       partitionKey: { name: "owner", type: AttributeType.STRING },
       sortKey: { name: TICKET_TABLE.ownerIndexSortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
+    });
+    // Sparse: only pending tickets carry the shard, so the sweeper queries, never scans.
+    table.addGlobalSecondaryIndex({
+      indexName: TICKET_TABLE.sweepIndex,
+      partitionKey: { name: TICKET_TABLE.sweepShardAttribute, type: AttributeType.STRING },
+      sortKey: { name: TICKET_TABLE.sweepIndexSortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
     });
     this.table = table;
   }

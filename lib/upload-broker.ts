@@ -19,7 +19,10 @@ import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
 import { ConfigError } from "../functions/errors.js";
 import type { Profile, ProfileSchema } from "../functions/schemas.js";
 import { CompletionEvents } from "./completion-events.js";
+import { MalwareScan } from "./malware-scan.js";
+import { BrokerDashboard } from "./dashboard.js";
 import { RecordEvents } from "./record-events.js";
+import { Sweeper } from "./sweeper.js";
 import { MAX_PROFILES_ENV_BYTES } from "./secure-defaults.js";
 import { TicketTable, type TicketTableOverrides } from "./ticket-table.js";
 import { UploadApi } from "./upload-api.js";
@@ -70,6 +73,12 @@ export interface UploadBrokerProps {
   readonly webhookUrl?: string;
   /** The webhook's API key, sent as `x-api-key`. @default - with webhookUrl, a generated secret (`completionEvents.webhookSecret`) */
   readonly webhookSecret?: ISecret;
+  /**
+   * Scan every upload with Amazon GuardDuty Malware Protection for S3 (billed per GB scanned and
+   * per object): a ticket that passes the checks waits in `scanning` and completes only when the
+   * scan found no threat. @default false
+   */
+  readonly malwareScan?: boolean;
 }
 
 /**
@@ -83,8 +92,14 @@ export class UploadBroker extends Construct {
   readonly api: UploadApi;
   readonly auth: UploadAuth;
   readonly functions: Readonly<Record<FunctionEntry, UploadFunction>>;
+  /** GuardDuty's plan, its role and the scan-result rule, with `malwareScan`. */
+  readonly malwareScan?: MalwareScan;
   readonly deadLetterQueue: Queue;
   readonly completionEvents: CompletionEvents;
+  /** The sweeper's schedule and rescue alarm. */
+  readonly sweeper: Sweeper;
+  /** The operator's CloudWatch dashboard. */
+  readonly dashboard: BrokerDashboard;
   readonly profiles: readonly Profile[];
 
   constructor(scope: Construct, id: string, props: UploadBrokerProps = {}) {
@@ -136,7 +151,14 @@ export class UploadBroker extends Construct {
       ...functions,
       "record-upload": fn("record-upload", "Records uploads from S3 ObjectCreated events", Duration.seconds(30)),
       "publish-events": fn("publish-events", "Publishes completion events from the ticket table's stream", Duration.seconds(30)),
+      sweep: fn("sweep", "Sweeps pending tickets past their expiry: records lost uploads, expires the rest", Duration.seconds(30)),
+      // Built in every stack (it costs nothing idle) so the set of functions does not depend on a flag; only `malwareScan` routes results to it.
+      "scan-result": fn("scan-result", "Completes or rejects uploads by GuardDuty's malware scan results", Duration.seconds(30)),
     };
+    if (props.malwareScan) {
+      // Only the functions that record: the others never decide whether an upload counts.
+      for (const entry of ["record-upload", "multipart", "uppy"] as const) this.functions[entry].function.addEnvironment("MALWARE_SCAN", "true");
+    }
     this.grantLeastPrivilege();
 
     this.api = new UploadApi(this, "Api", {
@@ -163,7 +185,14 @@ export class UploadBroker extends Construct {
       webhookSecret: props.webhookSecret,
       alarmTopic,
     });
+    if (props.malwareScan) {
+      this.malwareScan = new MalwareScan(this, "MalwareScan", {
+        bucket: this.bucket, prefix: UPLOADS_PREFIX, scanResultFunction: this.functions["scan-result"].function, deadLetterQueue: this.deadLetterQueue,
+      });
+    }
     if (props.eventBus) this.functions["publish-events"].function.addEnvironment("EVENT_BUS_NAME", props.eventBus.eventBusArn);
+    this.sweeper = new Sweeper(this, "Sweeper", { sweepFunction: this.functions.sweep.function, alarmTopic });
+    this.dashboard = new BrokerDashboard(this, "Dashboard", { api: this.api.api, accessLogs: this.api.accessLogs, deadLetterQueue: this.deadLetterQueue });
   }
 
   /** The IAM statements of each function: nothing beyond the calls its code makes. */
@@ -188,7 +217,7 @@ export class UploadBroker extends Construct {
     allow("multipart", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]);
     // Uppy: the same multipart calls, plus the POST policy its params route signs (PutObject).
     allow("uppy", ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"], [uploads]);
-    allow("uppy", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], [table]);
+    allow("uppy", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]);
     // A download link carries the signer's GetObject; deletes delete or abort.
     allow("upload-object", ["s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], [uploads]);
     allow("upload-object", ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]);
@@ -196,12 +225,24 @@ export class UploadBroker extends Construct {
     allow("record-upload", ["s3:GetObject", "s3:DeleteObject"], [uploads]);
     // UpdateItem also moves a quota's bytes; DeleteItem frees a pending slot.
     allow("record-upload", ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]);
+    // Scan results: the ticket moves on; a refused object is deleted (HeadObject first, by s3:GetObject).
+    allow("scan-result", ["s3:GetObject", "s3:DeleteObject"], [uploads]);
+    // UpdateItem also moves a quota's bytes; DeleteItem frees a pending slot.
+    allow("scan-result", ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]);
     allow("get-upload", ["dynamodb:GetItem"], [table]);
     allow("usage", ["dynamodb:GetItem", "dynamodb:BatchGetItem"], [table]);
     allow("list-uploads", ["dynamodb:Query"], [`${table}/index/${TICKET_TABLE.ownerIndex}`]);
+    // The sweeper: the sparse index, then what recording needs (HeadObject is s3:GetObject), an
+    // abort for an expired multipart upload, and one ListObjectsV2 page under a POST ticket's prefix.
+    allow("sweep", ["dynamodb:Query"], [`${table}/index/${TICKET_TABLE.sweepIndex}`]);
+    allow("sweep", ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]);
+    allow("sweep", ["s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], [uploads]);
+    this.functions.sweep.function.addToRolePolicy(
+      new PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": [`${UPLOADS_PREFIX}*`] } } }),
+    );
 
     const finding = `AwsSolutions-IAM5[Resource::${flattenReference(Stack.of(this).resolve(uploads))}]`;
-    for (const entry of ["sign-put", "sign-post", "multipart", "upload-object", "uppy", "record-upload"] as const) {
+    for (const entry of ["sign-put", "sign-post", "multipart", "upload-object", "uppy", "record-upload", "scan-result", "sweep"] as const) {
       Validations.of(this.functions[entry].role).acknowledge({
         id: finding,
         reason: `Objects live only under the ${UPLOADS_PREFIX} prefix; the wildcard after it is the per-user, per-ticket key space the broker hands out, not a broader grant.`,

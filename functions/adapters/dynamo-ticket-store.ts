@@ -1,22 +1,11 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { releaseFor } from "../domain/quotas.js";
-import type { TicketPage, TicketPosition, TicketQuery, TicketStore } from "../ports.js";
+import { listOwnerTickets, ownerQueryInput } from "./ticket-queries.js";
+import type { TicketPage, TicketQuery, TicketStore } from "../ports.js";
 import type { Ticket } from "../schemas.js";
 import { TICKET_TABLE } from "./ticket-table.js";
 
-/** Query pages one list request may read while a status filter skips tickets. */
-const MAX_QUERY_PAGES = 10;
-
-const STATUS_FILTERS: Record<NonNullable<TicketQuery["status"]>, string> = {
-  scanning: "#status = :status",
-  completed: "#status = :status",
-  rejected: "#status = :status",
-  aborted: "#status = :status",
-  deleted: "#status = :status",
-  pending: "#status = :pending AND expiresAt >= :cut",
-  expired: "#status = :pending AND expiresAt < :cut",
-};
 
 /** Reads and updates tickets (new ones come from `DynamoTicketWriter`) in one DynamoDB table: key `uploadId`, GSI `byOwner` (`owner`, `createdAt`), TTL `ttl`. */
 export class DynamoTicketStore implements TicketStore {
@@ -49,6 +38,11 @@ export class DynamoTicketStore implements TicketStore {
         set.push(`#a${i} = :v${i}`);
       }
     });
+    // Out of the sweeper's sparse index as soon as the ticket is no longer pending.
+    if ((all.status ?? ticket.status) !== "pending") {
+      names["#sweep"] = TICKET_TABLE.sweepShardAttribute;
+      remove.push("#sweep");
+    }
     const update = {
       TableName: this.table,
       Key: { uploadId: ticket.uploadId },
@@ -112,33 +106,12 @@ export class DynamoTicketStore implements TicketStore {
   }
 
   async listByOwner(owner: string, query: TicketQuery): Promise<TicketPage> {
-    const items: Ticket[] = [];
-    let start: Record<string, unknown> | undefined = query.after && { ...query.after };
-    for (let page = 0; page < MAX_QUERY_PAGES && items.length < query.limit; page++) {
-      const filter = query.status && STATUS_FILTERS[query.status];
-      const result = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: TICKET_TABLE.ownerIndex,
-          KeyConditionExpression: "#owner = :owner",
-          ScanIndexForward: false,
-          Limit: query.limit - items.length,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-          ...(filter ? { FilterExpression: filter } : {}),
-          ExpressionAttributeNames: { "#owner": "owner", ...(filter ? { "#status": "status" } : {}) },
-          ExpressionAttributeValues: {
-            ":owner": owner,
-            ...(filter?.includes(":status") ? { ":status": query.status } : {}),
-            ...(filter?.includes(":pending") ? { ":pending": "pending", ":cut": query.expiredBefore } : {}),
-          },
-        }),
-      );
-      items.push(...((result.Items ?? []) as Ticket[]));
-      start = result.LastEvaluatedKey;
-      if (!start) break;
-    }
-    return { items, ...(start ? { next: start as unknown as TicketPosition } : {}) };
+    return listOwnerTickets(query, async (limit, start) => {
+      const result = await this.client.send(new QueryCommand(ownerQueryInput(this.table, owner, query, limit, start)));
+      return { items: (result.Items ?? []) as Ticket[], ...(result.LastEvaluatedKey ? { last: result.LastEvaluatedKey } : {}) };
+    });
   }
+
 }
 
 /** A transaction cancelled because the ticket's version condition failed. */

@@ -1,12 +1,11 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { randomInt } from "node:crypto";
-import aws4 from "aws4";
 import { quotaError, type QuotaReservation } from "../domain/quotas.js";
 import type { TicketWriter } from "../ports.js";
 import type { Ticket } from "../schemas.js";
-import { awsDomain, resolveCredentials, type Credentials } from "./aws.js";
+import { resolveCredentials, type Credentials } from "./aws.js";
+import { backoff, DynamoJson, RETRYABLE } from "./dynamo-json.js";
+import { sweepShardOf, TICKET_TABLE } from "./ticket-table.js";
 
 export interface DynamoTicketWriterOptions {
   table: string;
@@ -20,8 +19,6 @@ export interface DynamoTicketWriterOptions {
 const ATTEMPTS = 3;
 /** Transactions that lost a race on a busy counter are tried again this many times. */
 const MAX_CONFLICTS = 25;
-const TIMEOUT_MS = 3000;
-const RETRYABLE = /^(?:ThrottlingException|ProvisionedThroughputExceededException|RequestLimitExceeded|InternalServerError|ServiceUnavailable|LimitExceededException)$/;
 
 /**
  * Writes new tickets with one conditional `PutItem`, signed by `aws4` (a test holds its
@@ -33,19 +30,17 @@ const RETRYABLE = /^(?:ThrottlingException|ProvisionedThroughputExceededExceptio
  * Credentials come from the Lambda environment unless given.
  */
 export class DynamoTicketWriter implements TicketWriter {
-  private readonly url: URL;
-  private readonly agent: HttpAgent;
+  private readonly dynamo: DynamoJson;
 
   constructor(private readonly options: DynamoTicketWriterOptions) {
-    this.url = new URL(options.endpoint ?? `https://dynamodb.${options.region}.${awsDomain(options.region)}`);
-    this.agent = this.url.protocol === "https:" ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.dynamo = new DynamoJson(options.region, options.endpoint);
   }
 
   async create(ticket: Ticket, reservation?: QuotaReservation): Promise<void> {
     if (reservation) return this.reserve(ticket, reservation);
     const body = JSON.stringify({
       TableName: this.options.table,
-      Item: marshall(ticket, { removeUndefinedValues: true }),
+      Item: itemOf(ticket),
       ConditionExpression: "attribute_not_exists(uploadId)",
     });
     const credentials = resolveCredentials(this.options.credentials); // none: fail now, not after retries
@@ -91,7 +86,7 @@ export class DynamoTicketWriter implements TicketWriter {
     for (let tried = 0; tried < Math.max(1, slots.length); ) {
       const slot = slots.length ? (start + tried) % slots.length : undefined;
       if (slot !== undefined) ticket.quotaSlot = slot;
-      const items: unknown[] = [{ Put: { TableName: table, Item: marshall(ticket, { removeUndefinedValues: true }), ConditionExpression: "attribute_not_exists(uploadId)" } }];
+      const items: unknown[] = [{ Put: { TableName: table, Item: itemOf(ticket), ConditionExpression: "attribute_not_exists(uploadId)" } }];
       if (day) {
         const limits = [
           ...(quota.uploadsPerDay !== undefined ? ["(attribute_not_exists(uploads) OR uploads < :maxUploads)"] : []),
@@ -164,58 +159,19 @@ export class DynamoTicketWriter implements TicketWriter {
     }
   }
 
-  private async send(operation: string, body: string, credentials: Credentials) {
-    const signed = aws4.sign(
-      {
-        host: this.url.host,
-        method: "POST",
-        path: this.url.pathname,
-        service: "dynamodb",
-        region: this.options.region,
-        headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": `DynamoDB_20120810.${operation}` },
-        body,
-      },
-      credentials,
-    );
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const request = (this.url.protocol === "https:" ? httpsRequest : httpRequest)(
-        { ...toOptions(this.url), method: "POST", path: this.url.pathname, headers: signed.headers as OutgoingHttpHeaders, agent: this.agent, timeout: TIMEOUT_MS },
-        resolve,
-      );
-      request.on("timeout", () => request.destroy(new Error(`DynamoDB did not answer within ${TIMEOUT_MS} ms`)));
-      request.on("error", reject);
-      request.end(body);
-    });
-    const chunks: Buffer[] = [];
-    for await (const chunk of response) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString("utf8");
-    if (response.statusCode === 200) return { status: 200, type: "", message: "" };
-    const error = parseError(text);
-    return { status: response.statusCode ?? 0, ...error };
+  private send(operation: string, body: string, credentials: Credentials) {
+    return this.dynamo.send(operation, body, credentials);
   }
 }
-
-function toOptions(url: URL) {
-  return { protocol: url.protocol, hostname: url.hostname, ...(url.port ? { port: Number(url.port) } : {}) };
-}
-
-type CancellationReason = { Code?: string; Item?: Record<string, { N?: string }> };
 
 /**
- * DynamoDB errors are `{"__type":"com.amazonaws.dynamodb.v20120810#Name","message":"…"}`; a
- * cancelled transaction adds one `CancellationReasons` entry per item.
+ * The ticket as a DynamoDB item; a pending one also carries its sweep shard, which puts it in the
+ * sweeper's sparse index (set here, not in the domain: it is the table's layout, not the ticket's).
  */
-function parseError(text: string): { type: string; message: string; reasons?: CancellationReason[] } {
-  try {
-    const json = JSON.parse(text) as { __type?: string; message?: string; Message?: string; CancellationReasons?: CancellationReason[] };
-    return {
-      type: (json.__type ?? "").split("#").pop() ?? "",
-      message: json.message ?? json.Message ?? "",
-      ...(json.CancellationReasons ? { reasons: json.CancellationReasons } : {}),
-    };
-  } catch {
-    return { type: "", message: text.slice(0, 200) };
-  }
+function itemOf(ticket: Ticket) {
+  const item = marshall(ticket, { removeUndefinedValues: true });
+  if (ticket.status === "pending") item[TICKET_TABLE.sweepShardAttribute] = { S: sweepShardOf(ticket.uploadId) };
+  return item;
 }
 
-const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
+

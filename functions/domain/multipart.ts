@@ -87,7 +87,12 @@ export function partListProblems(parts: CompleteRequest["parts"], count: number)
  */
 export async function completeUpload(deps: MultipartDeps, principal: Principal, uploadId: string, input: CompleteRequest): Promise<TicketView> {
   const ticket = await ownMultipart(deps, principal, uploadId);
-  if ((ticket.status === "completed" || ticket.status === "scanning" || ticket.status === "rejected") && ticket.etag) return ticketView(ticket, deps.clock.now());
+  if ((ticket.status === "completed" || ticket.status === "scanning" || ticket.status === "rejected") && ticket.etag) {
+    // A rejected object whose delete failed the first time is deleted now (the record step
+    // deletes what a rejected ticket still finds); the answer is the same view either way.
+    if (ticket.status === "rejected") await recordUpload(deps, ticket.key, { eventName: "ObjectCreated:CompleteMultipartUpload" });
+    return ticketView((await deps.tickets.get(uploadId)) ?? ticket, deps.clock.now());
+  }
   assertOpen(ticket, deps.clock.now());
   const problems = partListProblems(input.parts, ticket.partCount);
   if (problems.length > 0) throw new ValidationError(problems);

@@ -1,7 +1,9 @@
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "zod/mini";
 import { EventTicket, transitionEvent, type CompletionEvent, type EventPublisher } from "../domain/events.js";
+import { countsOf, type TicketCount } from "../domain/ticket-metrics.js";
 import { logger } from "../log.js";
+import type { MetricSink } from "../ports.js";
 
 /** What the handler reads of a DynamoDB Streams record (images in DynamoDB JSON). */
 const StreamRecord = z.object({
@@ -26,6 +28,8 @@ export interface PublishDeps {
   publisher: EventPublisher;
   /** The upload bucket, named in every event. */
   bucket: string;
+  /** Where the tickets' counts go (issued, completed, rejected, …). @default - not counted */
+  metrics?: MetricSink;
 }
 
 type Image = Parameters<typeof unmarshall>[0];
@@ -43,7 +47,7 @@ function ticketOf(image: Record<string, unknown> | undefined, id: string): Event
 }
 
 /** One stream record read: its identifier and the event it publishes, if any. */
-function eventOf(raw: unknown, bucket: string): { id?: string; event?: CompletionEvent } {
+function eventOf(raw: unknown, bucket: string): { id?: string; event?: CompletionEvent; counts?: TicketCount[] } {
   const parsed = StreamRecord.safeParse(raw);
   if (!parsed.success) {
     logger.error("malformed DynamoDB stream record ignored", { issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) });
@@ -56,7 +60,7 @@ function eventOf(raw: unknown, bucket: string): { id?: string; event?: Completio
   const before = ticketOf(dynamodb.OldImage, id ?? "?");
   const changedAt = dynamodb.ApproximateCreationDateTime !== undefined ? new Date(dynamodb.ApproximateCreationDateTime * 1000).toISOString() : undefined;
   const event = transitionEvent(before, after, bucket, changedAt);
-  return { ...(id ? { id } : {}), ...(event ? { event } : {}) };
+  return { ...(id ? { id } : {}), ...(event ? { event } : {}), counts: countsOf(before, after) };
 }
 
 /**
@@ -85,8 +89,17 @@ export const makePublishHandler = (deps: PublishDeps) => async (event: unknown):
         failed: failed.length,
         error: error instanceof Error ? error : String(error),
       });
+      count(deps, records.slice(0, chunk[0]!.index));
       return { batchItemFailures: failed };
     }
   }
+  count(deps, records);
   return { batchItemFailures: [] };
 };
+
+/** Counts the records that are done (a failed one and those after it come again, and count then). */
+function count(deps: PublishDeps, records: Array<{ counts?: TicketCount[] }>): void {
+  if (!deps.metrics) return;
+  for (const { name, dimensions } of records.flatMap((r) => r.counts ?? [])) deps.metrics.count(name, 1, dimensions);
+  deps.metrics.flush();
+}

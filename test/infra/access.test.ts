@@ -54,7 +54,7 @@ describe("least privilege", () => {
     // Uppy's routes: the same multipart calls, and the POST policy of its params route (PutObject).
     uppy: () => [
       allow(["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"], uploads()),
-      allow(["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], table()),
+      allow(["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], table()),
     ],
     "get-upload": () => [allow(["dynamodb:GetItem"], table())],
     // Reads the quota counters only.
@@ -71,6 +71,16 @@ describe("least privilege", () => {
       allow(["s3:GetObject", "s3:DeleteObject"], uploads()),
       allow(["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], table()),
       sendTo(stack.broker.deadLetterQueue),
+    ],
+    // GuardDuty's verdicts: the ticket moves on, a refused object is deleted (HeadObject first); nothing routes to it without malwareScan.
+    "scan-result": () => [allow(["s3:GetObject", "s3:DeleteObject"], uploads()), allow(["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], table())],
+    // The sweeper: the sparse index only, then what recording needs, an abort for an expired multipart
+    // upload, and ListObjectsV2 limited to the uploads/ prefix.
+    sweep: () => [
+      allow(["dynamodb:Query"], { "Fn::Join": ["", [table(), "/index/pendingByExpiry"]] }),
+      allow(["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], table()),
+      allow(["s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], uploads()),
+      { ...allow(["s3:ListBucket"], bucketArn()), Condition: { StringLike: { "s3:prefix": ["uploads/*"] } } } as Statement,
     ],
     // Reads this table's stream (ListStreams has no resource-level permissions), puts events on the
     // default bus only, reports failed batches to its own queue. Nothing on the bucket or the table's items.

@@ -104,7 +104,10 @@ describe("cdk-nag AwsSolutions", () => {
       const acked = iam5.filter((a) => a.path.startsWith(`${stack.stackName}/`));
       const uploadsAcks = acked.filter((a) => /\[Resource::<[A-Za-z0-9]+\.Arn>\/uploads\/\*\]$/.test(a.id));
       const starAcks = acked.filter((a) => a.id.endsWith("[Resource::*]"));
-      expect(uploadsAcks.length + starAcks.length, stack.stackName).toBe(acked.length); // no other IAM5 acknowledgment
+      // The sweep schedule's role: InvokeFunction on the sweep function and its versions (`:*`).
+      const invokeAcks = acked.filter((a) => /\[Resource::<[A-Za-z0-9]+\.Arn>:\*\]$/.test(a.id));
+      expect(invokeAcks.map((a) => a.path), stack.stackName).toEqual([`${stack.broker.sweeper.node.path}/ScheduleRole`]);
+      expect(uploadsAcks.length + starAcks.length + invokeAcks.length, stack.stackName).toBe(acked.length); // no other IAM5 acknowledgment
       expect(uploadsAcks.map((a) => a.path).sort(), stack.stackName).toEqual(onUploads.map((e) => roleOf(stack, e).node.path).sort());
       expect(onUploads.length).toBeGreaterThan(0);
       // The one acknowledged bare '*': publish-events' role, whose only statement on '*' is dynamodb:ListStreams.

@@ -16,10 +16,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 interface Summary { median: number; p99: number; samples: number }
 
 describe("npm run bench -- --quick --json FILE", () => {
-  it("measures all six items and writes every figure and ratio", { timeout: 120_000 }, async () => {
+  it("measures every item and writes every figure, ratio and the cost table", { timeout: 120_000 }, async () => {
     const file = join(dir, "bench.json");
     await promisify(execFile)(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick", "--json", file], { cwd: join(import.meta.dirname, "..", "..") });
-    const { figures, ratios } = JSON.parse(readFileSync(file, "utf8")) as { figures: Record<string, any>; ratios: Record<string, number> };
+    const { figures, ratios, cost } = JSON.parse(readFileSync(file, "utf8")) as {
+      figures: Record<string, any>;
+      ratios: Record<string, number>;
+      cost: { pricesTaken: string; perMillionUploadsUSD: Record<string, Record<string, number>> };
+    };
 
     const timed = [
       "floor: raw SigV4 presign (node:crypto)",
@@ -27,19 +31,40 @@ describe("npm run bench -- --quick --json FILE", () => {
       "PutPresigner.presignPut (aws4)",
       "sign-put handler, in-memory ports",
       "sign-post handler, in-memory ports",
+      "floor: raw POST policy (node:crypto)",
+      "baseline: createPresignedPost(S3Client)",
+      "PostPresigner.presignPost (aws4)",
+      "floor: 100 × raw SigV4 presign (PUT)",
+      "floor: 100 raw part presigns (UploadPart)",
+      "PutPresigner.presignPart × 100",
+      "sign-parts handler (100 parts), in-memory ports",
       "sign-put handler, dynalite tickets",
       "sign-post handler, dynalite tickets",
+      "naive sign-put: getSignedUrl + DynamoDBDocumentClient PutItem, dynalite",
+      "get-upload handler, dynalite",
+      "list-uploads handler (20 tickets), dynalite",
+      "download handler (upload-object), dynalite",
+      "naive download: getSignedUrl(GetObjectCommand) + GetItem, dynalite",
+      "publish-events handler (one stream record), in-memory publisher",
+      // Without Java, DynamoDB Local cannot run: the run says so instead.
+      ...(figures["quota rows skipped"] ? [] : [
+        "sign-put handler, no quota (PutItem), DynamoDB Local",
+        "sign-put handler, daily quota (TransactWriteItems), DynamoDB Local",
+      ]),
     ];
     for (const name of timed) {
       const s = figures[name] as Summary;
       expect(s.median, name).toBeGreaterThan(0);
       expect(s.p99, name).toBeGreaterThanOrEqual(s.median);
     }
-    for (const name of ["naive", ...ENTRIES, "sign-put+source-maps"]) {
+    // Every Lambda entry of the route table and the event handlers, and the baselines.
+    for (const name of ["naive", "naive-full", ...ENTRIES, "sign-put+source-maps"]) {
       expect(figures[`cold import ${name}`], name).toMatchObject({ median: expect.any(Number), bytes: expect.any(Number) });
       expect(figures[`cold import ${name}`].bytes, name).toBeGreaterThan(10_000);
     }
-    expect(figures["record handler events/s"]).toBeGreaterThan(0);
+    expect(figures["record handler (one event per object), dynalite"]).toBeGreaterThan(0);
+    expect(figures["ceiling: GetItem + HeadObject (+ ranged GET) stand-ins + UpdateItem, dynalite"]).toBeGreaterThan(0);
+    expect(figures["record handler S3 calls per event"].head).toBeGreaterThanOrEqual(1);
     expect(figures["local server load"]).toMatchObject({ errors: 0, non2xx: 0 });
     expect(figures["local server load"].requestsPerSecond).toBeGreaterThan(0);
 
@@ -47,7 +72,23 @@ describe("npm run bench -- --quick --json FILE", () => {
       "sign-put handler / SigV4 floor (target ≤ 5)",
       "sign-put handler / naive SDK (target ≤ 0.15)",
       "sign-put cold import / naive bundle (target ≤ 0.4)",
+      "sign-post handler / POST policy floor (target ≤ 2)",
+      "sign-post cold import / naive bundle (target ≤ 0.4)",
+      "get-upload cold import / naive bundle (target ≤ 0.5)",
+      "list-uploads cold import / naive bundle (target ≤ 0.5)",
+      "record handler / ceiling of its store calls (target ≥ 0.7)",
+      "sign-parts handler (100 parts) / 100 × SigV4 floor (target ≤ 1.5)",
+      ...(figures["quota rows skipped"] ? [] : ["sign-put with quota / without, DynamoDB Local"]),
     ]));
     for (const [name, value] of Object.entries(ratios)) expect(Number.isFinite(value) && value > 0, name).toBe(true);
+
+    // The cost table: every line for the broker and the naive design, prices dated.
+    expect(cost.pricesTaken).toBe("2026-12-01");
+    for (const design of ["broker", "naive", ...(figures["quota rows skipped"] ? [] : ["broker, quota profile"])]) {
+      const table = cost.perMillionUploadsUSD[design]!;
+      expect(table, design).toBeDefined();
+      for (const [line, usd] of Object.entries(table)) expect(Number.isFinite(usd) && usd >= 0, `${design}: ${line}`).toBe(true);
+      expect(table.total, design).toBeGreaterThan(0);
+    }
   });
 });

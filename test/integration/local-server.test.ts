@@ -9,12 +9,14 @@ import { join } from "node:path";
 import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3Client } from "../../functions/adapters/clients.js";
+import { routes } from "../../functions/routes.js";
 import { loadLocalConfig } from "../../local/config.js";
 import { startLocalServer, type LocalServer } from "../../local/server.js";
 import { strictS3 } from "../support/integration.js";
 import { notifyOnCreate } from "../support/rgw-notifications.js";
+import { pdf, png as samplePng, withHead } from "../support/samples.js";
 
-const png = Uint8Array.from({ length: 3000 }, (_, i) => (i * 13) % 256);
+const png = withHead(samplePng(8, 8), Uint8Array.from({ length: 3000 }, (_, i) => (i * 13) % 256));
 
 /** The client side of the flow, as the README's curl examples do it. */
 function client(base: string) {
@@ -75,11 +77,11 @@ function flow(name: string, strict: boolean, start: () => Promise<{ server: Loca
     });
 
     it("walks the POST flow: ticket, form upload, completed", async () => {
-      const { status, body: t } = await api.call("POST", "/sign/post", { profile: "photo", filename: "cat.webp", contentType: "image/webp" });
+      const { status, body: t } = await api.call("POST", "/sign/post", { profile: "photo", filename: "cat.png", contentType: "image/png" });
       expect(status).toBe(201);
       const form = new FormData();
       for (const [k, v] of Object.entries(t.fields as Record<string, string>)) form.append(k, v);
-      form.append("file", new Blob([png], { type: "image/webp" }), "cat.webp");
+      form.append("file", new Blob([png], { type: "image/png" }), "cat.png");
       const res = await fetch(t.url, { method: "POST", body: form });
       expect(res.status).toBe(201);
       expect(await api.statusOf(t.uploadId)).toMatchObject({ status: "completed", size: png.length });
@@ -102,7 +104,7 @@ function flow(name: string, strict: boolean, start: () => Promise<{ server: Loca
 
     it("walks the multipart flow: ticket, part URLs, parts, complete (ListParts where the server has it)", async () => {
       const MiB = 1024 * 1024;
-      const file = Uint8Array.from({ length: 6 * MiB }, (_, i) => (i * 7) % 256);
+      const file = withHead(pdf(), Uint8Array.from({ length: 6 * MiB }, (_, i) => (i * 7) % 256));
       const { status, body: t } = await api.call("POST", "/sign/multipart", { profile: "document", filename: "big report.pdf", contentType: "application/pdf", size: file.length, partSize: 5 * MiB });
       expect(status).toBe(201);
       expect(t).toMatchObject({ method: "MULTIPART", partSize: 5 * MiB, partCount: 2 });
@@ -176,6 +178,19 @@ function flow(name: string, strict: boolean, start: () => Promise<{ server: Loca
         request({ host: "127.0.0.1", port, path: "/health", headers: { host: `attacker.example:${port}` } }, (res) => resolve(res.statusCode ?? 0)).on("error", reject).end();
       });
       expect(rebound).toBe(403);
+    });
+
+    it("serves every route of the table (none falls through to 'No route')", async () => {
+      for (const route of routes) {
+        const path = route.path.replace("{uploadId}", "01KAGX5Z2N3Q4R5S6T7V8W9XYZ").replace(/\{\w+\}/g, "x");
+        const res = await fetch(`${server.url}${path}`, {
+          method: route.method,
+          headers: { "content-type": "application/json", authorization: `Bearer ${await api.signIn("alice")}` },
+          ...(route.method === "GET" ? {} : { body: "{}" }),
+        });
+        const body = (await res.json()) as { error?: { message?: string } };
+        expect(body.error?.message ?? "", `${route.method} ${route.path}`).not.toMatch(/^No route for/);
+      }
     });
 
     it("answers a malformed path escape with 404", async () => {

@@ -14,6 +14,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadLocalConfig } from "../../local/config.js";
 import { startLocalServer, type LocalServer } from "../../local/server.js";
+import { png as samplePng } from "../support/samples.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
 /** What `npm start` must run: one process (tsx's CLI would fork a child that outlives a signal), exec'd by npm's sh. */
@@ -347,13 +348,13 @@ describe.skipIf(!chromiumAvailable)("a page on another origin in headless Chromi
 
   /** In the page: token, PUT ticket, a real PUT to the bucket, status until completed. */
   const flow = (api: string) =>
-    tab.evaluate(async (api) => {
+    tab.evaluate(async ({ api, png }) => {
       const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
       try {
         const token = await json(await fetch(`${api}/dev/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sub: "dev" }) }));
         const authorization = `Bearer ${token.body.token}`;
         const noToken = (await fetch(`${api}/sign/put`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status;
-        const bytes = new Uint8Array(4000).fill(7);
+        const bytes = new Uint8Array(png);
         const ticket = await json(await fetch(`${api}/sign/put`, { method: "POST", headers: { "content-type": "application/json", authorization }, body: JSON.stringify({ profile: "avatar", filename: "dev.png", contentType: "image/png", size: bytes.length }) }));
         const { "content-length": _, ...headers } = ticket.body.headers as Record<string, string>;
         const put = await fetch(ticket.body.url, { method: "PUT", headers, body: bytes });
@@ -367,7 +368,7 @@ describe.skipIf(!chromiumAvailable)("a page on another origin in headless Chromi
       } catch (error) {
         return { ok: false, error: String(error) };
       }
-    }, api);
+    }, { api, png: Array.from(samplePng(24, 24)) });
 
   it("calls the API and uploads to the embedded bucket with CORS_ORIGINS set to its origin", async () => {
     const result = await flow(allowed.url);

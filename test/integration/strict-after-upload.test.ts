@@ -17,8 +17,9 @@ import { bodyOf, httpEvent } from "../support/fixtures.js";
 import { strictDeps, strictS3 } from "../support/integration.js";
 import { documented } from "../support/openapi.js";
 import { pushNotifications, type Notifications } from "../support/rgw-notifications.js";
+import { png as samplePng, withHead } from "../support/samples.js";
 
-const png = Uint8Array.from({ length: 2048 }, (_, i) => (i * 11) % 256);
+const png = withHead(samplePng(8, 8), Uint8Array.from({ length: 2048 }, (_, i) => (i * 11) % 256));
 type Call = (event: HttpEvent) => Promise<{ statusCode?: number; body?: string }>;
 
 describe.skipIf(!strictS3)("downloads and deletes against Ceph RGW", () => {

@@ -15,8 +15,9 @@ import { bodyOf, httpEvent } from "../support/fixtures.js";
 import { documented } from "../support/openapi.js";
 import { strictDeps, strictS3 } from "../support/integration.js";
 import { pushNotifications, type Notifications } from "../support/rgw-notifications.js";
+import { png as samplePng, withHead } from "../support/samples.js";
 
-const png = Uint8Array.from({ length: 1500 }, (_, i) => (i * 7) % 251);
+const png = withHead(samplePng(8, 8), Uint8Array.from({ length: 1500 }, (_, i) => (i * 7) % 251));
 const form = (t: SignPostResponse, file: Blob, name: string) => {
   const data = new FormData();
   for (const [k, v] of Object.entries(t.fields)) data.append(k, v);

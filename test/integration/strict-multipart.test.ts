@@ -17,12 +17,14 @@ import { bodyOf, httpEvent } from "../support/fixtures.js";
 import { strictDeps, strictS3 } from "../support/integration.js";
 import { documented } from "../support/openapi.js";
 import { pushNotifications, type Notifications } from "../support/rgw-notifications.js";
+import { mp4, withHead } from "../support/samples.js";
 
 const MiB = 1024 * 1024;
 const profiles = parseProfiles([
   { name: "video", contentTypes: ["video/mp4"], minBytes: 1, maxBytes: 64 * MiB, methods: ["multipart"], metadataKeys: ["title"] },
 ]);
-const bytes = (size: number, seed: number) => Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) % 251);
+// An MP4's ftyp box first: the record step checks that the bytes are the video/mp4 they claim to be.
+const bytes = (size: number, seed: number) => withHead(mp4(0), Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) % 251));
 
 describe.skipIf(!strictS3)("multipart uploads against Ceph RGW", () => {
   let env: Awaited<ReturnType<typeof strictDeps>>;

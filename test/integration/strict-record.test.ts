@@ -13,8 +13,10 @@ import { bodyOf, httpEvent } from "../support/fixtures.js";
 import { documented } from "../support/openapi.js";
 import { strictDeps, strictS3 } from "../support/integration.js";
 import { pushNotifications, type Notifications } from "../support/rgw-notifications.js";
+import { png as samplePng, withHead } from "../support/samples.js";
 
-const png = Uint8Array.from({ length: 1500 }, (_, i) => i % 251);
+// A real PNG (the record step reads the head of each object), padded to 1500 bytes.
+const png = withHead(samplePng(8, 8), Uint8Array.from({ length: 1500 }, (_, i) => i % 251));
 
 describe.skipIf(!strictS3)("recording uploads pushed by RGW notifications", () => {
   let env: Awaited<ReturnType<typeof strictDeps>>;

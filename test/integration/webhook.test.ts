@@ -5,6 +5,7 @@ import { transitionEvent } from "../../functions/domain/events.js";
 import type { Ticket } from "../../functions/schemas.js";
 import { publishingTicketStore, webhookPublisher, type EventLog, type WebhookBody } from "../../local/webhook.js";
 import { MemoryTicketStore } from "../support/fixtures.js";
+import { png as samplePng, withHead } from "../support/samples.js";
 
 const ticket: Ticket = {
   uploadId: "01KAGX5Z2N3Q4R5S6T7V8W9XYZ", owner: "alice", profile: "avatar", key: "uploads/alice/01KAGX5Z2N3Q4R5S6T7V8W9XYZ/me.png",
@@ -188,7 +189,7 @@ describe("local mode with WEBHOOK_URL", () => {
         return (await res.json()) as Record<string, any>;
       };
       const { token } = await api("POST", "/dev/token", { sub: "alice" });
-      const png = new Uint8Array(1000).fill(7);
+      const png = withHead(samplePng(8, 8), new Uint8Array(1000).fill(7));
       // completed, then deleted
       const put = await api("POST", "/sign/put", { profile: "avatar", filename: "me.png", contentType: "image/png", size: png.length }, token);
       const { "content-length": _, ...headers } = put.headers;

@@ -108,3 +108,9 @@ export function sampleOf(contentType: string, size?: number): Uint8Array | undef
     default: return undefined;
   }
 }
+
+/** `body` with `head` written over its first bytes: a file of `body`'s size whose type is `head`'s. */
+export function withHead(head: Uint8Array, body: Uint8Array): Uint8Array {
+  body.set(head.subarray(0, body.length));
+  return body;
+}

@@ -1,0 +1,384 @@
+// Generated from functions/routes.ts by client/scripts/api-types.ts (npm run build in client/). Do not edit.
+
+/** Every route of the broker: path parameters, query, JSON body and success answer. */
+export interface Routes {
+  /** `GET /health`: Liveness: the API answers. */
+  health: {
+    response: {
+      status: "ok";
+    };
+  };
+  /** `GET /profiles`: The upload profiles clients may ask for (restricted ones are marked, their groups not shown). */
+  listProfiles: {
+    response: {
+      profiles: Array<{
+        name: string;
+        contentTypes: Array<string>;
+        minBytes: number;
+        maxBytes: number;
+        methods: Array<"put" | "post" | "multipart">;
+        expiresInSeconds: number;
+        metadataKeys: Array<string>;
+        restricted: boolean;
+      }>;
+    };
+  };
+  /** `GET /openapi.json`: This API's OpenAPI 3.1 document. */
+  openApi: {
+    response: {
+      openapi: string;
+      info: {
+        title: string;
+        version: string;
+      };
+      paths: {
+        [key: string]: unknown;
+      };
+      [key: string]: unknown;
+    };
+  };
+  /** `POST /sign/put`: A presigned PUT URL: type, exact length, metadata, optional checksum and If-None-Match are signed. */
+  signPut: {
+    body: {
+      profile: string;
+      filename: string;
+      contentType: string;
+      size: number;
+      metadata?: {
+        [key: string]: string;
+      };
+      checksumSha256?: string;
+    };
+    response: {
+      uploadId: string;
+      key: string;
+      url: string;
+      expiresAt: string;
+      method: "PUT";
+      headers: {
+        [key: string]: string;
+      };
+    };
+  };
+  /** `POST /sign/post`: A presigned POST policy: size range, key prefix, content type and metadata enforced by S3. */
+  signPost: {
+    body: {
+      profile: string;
+      filename?: string;
+      contentType?: string;
+      maxBytes?: number;
+      metadata?: {
+        [key: string]: string;
+      };
+    };
+    response: {
+      uploadId: string;
+      key: string;
+      url: string;
+      expiresAt: string;
+      method: "POST";
+      fields: {
+        [key: string]: string;
+      };
+      conditions: {
+        minBytes: number;
+        maxBytes: number;
+        contentType: string;
+        keyPrefix: string;
+      };
+    };
+  };
+  /** `POST /sign/multipart`: Starts a multipart upload for a large file: the broker plans the parts and creates the S3 upload. */
+  signMultipart: {
+    body: {
+      profile: string;
+      filename: string;
+      contentType: string;
+      size: number;
+      metadata?: {
+        [key: string]: string;
+      };
+      partSize?: number;
+    };
+    response: {
+      uploadId: string;
+      key: string;
+      method: "MULTIPART";
+      partSize: number;
+      partCount: number;
+      expiresAt: string;
+    };
+  };
+  /** `POST /uploads/{uploadId}/parts`: Presigned part URLs (1-100 at a time), each signing its part's exact content-length. */
+  signParts: {
+    params: {
+      uploadId: string;
+    };
+    body: {
+      partNumbers: Array<number>;
+    };
+    response: {
+      parts: Array<{
+        partNumber: number;
+        url: string;
+        headers: {
+          [key: string]: string;
+        };
+      }>;
+      expiresAt: string;
+    };
+  };
+  /** `GET /uploads/{uploadId}/parts`: The parts S3 holds of a pending multipart upload (every ListParts page), for resuming. */
+  listParts: {
+    params: {
+      uploadId: string;
+    };
+    response: {
+      parts: Array<{
+        partNumber: number;
+        size: number;
+        etag: string;
+      }>;
+    };
+  };
+  /** `POST /uploads/{uploadId}/complete`: Completes a multipart upload from exactly parts 1..partCount and answers the checked ticket. */
+  completeUpload: {
+    params: {
+      uploadId: string;
+    };
+    body: {
+      parts: Array<{
+        partNumber: number;
+        etag: string;
+      }>;
+    };
+    response: {
+      uploadId: string;
+      key: string;
+      profile: string;
+      method: "PUT" | "POST" | "MULTIPART";
+      filename?: string;
+      contentType: string;
+      size?: number;
+      etag?: string;
+      createdAt: string;
+      expiresAt: string;
+      completedAt?: string;
+      rejectReason?: string;
+      partSize?: number;
+      partCount?: number;
+      status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
+    };
+  };
+  /** `GET /uploads/{uploadId}`: The caller's ticket and its status. */
+  getUpload: {
+    params: {
+      uploadId: string;
+    };
+    response: {
+      uploadId: string;
+      key: string;
+      profile: string;
+      method: "PUT" | "POST" | "MULTIPART";
+      filename?: string;
+      contentType: string;
+      size?: number;
+      etag?: string;
+      createdAt: string;
+      expiresAt: string;
+      completedAt?: string;
+      rejectReason?: string;
+      partSize?: number;
+      partCount?: number;
+      status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
+    };
+  };
+  /** `DELETE /uploads/{uploadId}`: Aborts a pending upload or deletes a completed object; the ticket view after it. Idempotent. */
+  deleteUpload: {
+    params: {
+      uploadId: string;
+    };
+    response: {
+      uploadId: string;
+      key: string;
+      profile: string;
+      method: "PUT" | "POST" | "MULTIPART";
+      filename?: string;
+      contentType: string;
+      size?: number;
+      etag?: string;
+      createdAt: string;
+      expiresAt: string;
+      completedAt?: string;
+      rejectReason?: string;
+      partSize?: number;
+      partCount?: number;
+      status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
+    };
+  };
+  /** `GET /uploads/{uploadId}/download`: A presigned GET (5 minutes) that saves a completed upload under its original name. */
+  downloadUpload: {
+    params: {
+      uploadId: string;
+    };
+    response: {
+      url: string;
+      expiresAt: string;
+    };
+  };
+  /** `GET /usage`: Today's (UTC) counts of the caller's quotas, per profile that has one. */
+  getUsage: {
+    response: {
+      day: string;
+      profiles: Array<{
+        profile: string;
+        uploads: number;
+        bytes: number;
+        pending: number;
+        quota: {
+          uploadsPerDay?: number;
+          bytesPerDay?: number;
+          pending?: number;
+        };
+      }>;
+    };
+  };
+  /** `GET /uploads`: The caller's tickets, newest first. */
+  listUploads: {
+    query: {
+      limit?: number;
+      cursor?: string;
+      status?: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
+    };
+    response: {
+      items: Array<{
+        uploadId: string;
+        key: string;
+        profile: string;
+        method: "PUT" | "POST" | "MULTIPART";
+        filename?: string;
+        contentType: string;
+        size?: number;
+        etag?: string;
+        createdAt: string;
+        expiresAt: string;
+        completedAt?: string;
+        rejectReason?: string;
+        partSize?: number;
+        partCount?: number;
+        status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
+      }>;
+      nextCursor: string | null;
+    };
+  };
+  /** `GET /uppy/{profile}/s3/params`: Uppy single upload: a POST policy with a concrete key. Query: filename, type and metadata[<key>] (only the profile's keys are kept). */
+  uppyParams: {
+    params: {
+      profile: string;
+    };
+    query: {
+      filename: string;
+      type: string;
+      [key: string]: unknown;
+    };
+    response: {
+      method: "POST";
+      url: string;
+      fields: {
+        [key: string]: string;
+      };
+      expires: number;
+    };
+  };
+  /** `POST /uppy/{profile}/s3/multipart`: Uppy multipart start: creates the S3 upload and a ticket without a declared size; answers S3's upload id and the key. */
+  uppyCreateMultipart: {
+    params: {
+      profile: string;
+    };
+    body: {
+      filename: string;
+      type: string;
+      metadata?: {
+        [key: string]: unknown;
+      } | null;
+    };
+    response: {
+      key: string;
+      uploadId: string;
+    };
+  };
+  /** `GET /uppy/{profile}/s3/multipart/{uploadId}/{partNumber}`: Uppy part URL (no header to send); a part number past floor(maxBytes / 5 MiB) + 1 is refused with 413. */
+  uppySignPart: {
+    params: {
+      profile: string;
+      uploadId: string;
+      partNumber: number;
+    };
+    query: {
+      key: string;
+    };
+    response: {
+      url: string;
+      expires: number;
+    };
+  };
+  /** `GET /uppy/{profile}/s3/multipart/{uploadId}`: Uppy resume: the parts S3 holds, as a bare array. */
+  uppyListParts: {
+    params: {
+      profile: string;
+      uploadId: string;
+    };
+    query: {
+      key: string;
+    };
+    response: Array<{
+      PartNumber: number;
+      Size: number;
+      ETag: string;
+    }>;
+  };
+  /** `POST /uppy/{profile}/s3/multipart/{uploadId}/complete`: Uppy multipart complete: the parts S3 holds must add up to the profile's range (else aborted, 413); the object is then checked. */
+  uppyCompleteMultipart: {
+    params: {
+      profile: string;
+      uploadId: string;
+    };
+    query: {
+      key: string;
+    };
+    body: {
+      parts: Array<{
+        PartNumber: number;
+        ETag: string;
+      }>;
+    };
+    response: {
+      location: string;
+      key: string;
+    };
+  };
+  /** `DELETE /uppy/{profile}/s3/multipart/{uploadId}`: Uppy cancel: aborts a pending upload in S3 (its ticket becomes aborted); anything else is left as it is. */
+  uppyAbortMultipart: {
+    params: {
+      profile: string;
+      uploadId: string;
+    };
+    query: {
+      key: string;
+    };
+    response: Record<string, never>;
+  };
+}
+
+/** The contract's error body. */
+export type ErrorBody = {
+  error: {
+    code: string;
+    message: string;
+    details?: Array<{
+      path: string;
+      message: string;
+    }>;
+  };
+  message?: string;
+};

@@ -1,0 +1,62 @@
+/**
+ * The client package as it is published: its types are the broker's schemas (generated, and
+ * proved equal to `z.infer` by tsc), `npm run build` makes what `exports` names with no runtime
+ * dependency and no import outside `client/`, and the bundle stays within its size budget.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+import { beforeAll, describe, expect, it } from "vitest";
+import { apiTypesSource } from "../../client/scripts/api-types.js";
+
+const CLIENT = resolve(import.meta.dirname, "../../client");
+/** min + gzip budget of the whole client. */
+const MAX_GZIP_BYTES = 6144;
+
+describe("upload-broker-client package", () => {
+  const pkg = JSON.parse(readFileSync(join(CLIENT, "package.json"), "utf8")) as Record<string, any>;
+  // Read before the build below rewrites it: this is the file as committed.
+  const committedTypes = readFileSync(join(CLIENT, "src/api-types.ts"), "utf8");
+  let buildOutput = "";
+
+  beforeAll(() => {
+    buildOutput = execFileSync("npm", ["run", "build"], { cwd: CLIENT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  }, 120_000);
+
+  it("has types generated from the current route table and schemas", () => {
+    expect(committedTypes, "client/src/api-types.ts is out of date: run npm run build in client/").toBe(apiTypesSource());
+  });
+
+  it("has types equal to the schemas' z.infer (tsc proves it per route)", () => {
+    const tsc = spawnSync(process.execPath, [join(CLIENT, "../node_modules/typescript/bin/tsc"), "-p", join(CLIENT, "tsconfig.check.json")], { encoding: "utf8" });
+    expect(tsc.stdout + tsc.stderr).toBe("");
+    expect(tsc.status).toBe(0);
+  }, 60_000);
+
+  it("builds what exports names: ESM with .d.ts, no runtime dependency, nothing imported from outside", () => {
+    expect(pkg).toMatchObject({ name: "upload-broker-client", type: "module", exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } } });
+    expect(pkg.dependencies).toBeUndefined();
+    expect(pkg.peerDependencies).toBeUndefined();
+    expect(existsSync(join(CLIENT, "dist/index.js"))).toBe(true);
+    const js = readFileSync(join(CLIENT, "dist/index.js"), "utf8");
+    expect(js).not.toMatch(/^\s*import\s|\brequire\(|\bimport\(/m);
+    expect(js).not.toMatch(/\bnode:|\bprocess\.|\bBuffer\b/);
+    expect(js).toMatch(/export\s*\{[^}]*createUploadClient[^}]*UploadError|export\s*\{[^}]*UploadError[^}]*createUploadClient/s);
+    const declarations = readdirSync(join(CLIENT, "dist")).filter((f) => f.endsWith(".d.ts"));
+    expect(declarations).toContain("index.d.ts");
+    for (const file of declarations) {
+      const text = readFileSync(join(CLIENT, "dist", file), "utf8");
+      for (const [, from] of text.matchAll(/(?:from|import\()\s*["']([^"']+)["']/g)) expect(from, `${file} imports ${from}`).toMatch(/^\.\/[\w-]+\.js$/);
+    }
+  });
+
+  it(`stays within ${MAX_GZIP_BYTES} bytes minified and gzipped`, async () => {
+    const min = await build({ entryPoints: [join(CLIENT, "dist/index.js")], bundle: true, minify: true, write: false, format: "esm", target: "es2020", logLevel: "silent" });
+    const gzip = gzipSync(min.outputFiles[0]!.contents, { level: 9 }).length;
+    console.log(`[client size] ${min.outputFiles[0]!.contents.length} bytes minified, ${gzip} bytes min + gzip (budget ${MAX_GZIP_BYTES})`);
+    expect(buildOutput).toMatch(/bytes min \+ gzip/);
+    expect(gzip).toBeLessThanOrEqual(MAX_GZIP_BYTES);
+  });
+});
