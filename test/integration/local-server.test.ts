@@ -15,6 +15,7 @@ import { startLocalServer, type LocalServer } from "../../local/server.js";
 import { strictS3 } from "../support/integration.js";
 import { notifyOnCreate } from "../support/rgw-notifications.js";
 import { pdf, png as samplePng, withHead } from "../support/samples.js";
+import { documentedFetch } from "../support/openapi.js";
 
 const png = withHead(samplePng(8, 8), Uint8Array.from({ length: 3000 }, (_, i) => (i * 13) % 256));
 
@@ -22,7 +23,7 @@ const png = withHead(samplePng(8, 8), Uint8Array.from({ length: 3000 }, (_, i) =
 function client(base: string) {
   let token = "";
   const call = async (method: string, path: string, body?: unknown, auth = true) => {
-    const res = await fetch(`${base}${path}`, {
+    const res = await documentedFetch(`${base}${path}`, {
       method,
       headers: { "content-type": "application/json", ...(auth && token ? { authorization: `Bearer ${token}` } : {}) },
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
