@@ -141,5 +141,7 @@ export function sweepDeps(config: Config = loadConfig()): SweepDeps & { bucket: 
     lister: new S3ObjectLister(client, config.bucket),
     multipart: new S3MultipartStore(client, config.bucket),
     clock: systemClock,
+    // A rescued upload waits for its malware scan like any other.
+    scan: config.malwareScan,
   };
 }

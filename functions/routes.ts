@@ -145,7 +145,7 @@ export const routes = [
   {
     id: "deleteUpload", method: "DELETE", path: "/uploads/{uploadId}", entry: "upload-object", auth: "jwt",
     summary: "Aborts a pending upload or deletes a completed object; the ticket view after it. Idempotent.",
-    params: UploadIdParams, status: 200, response: TicketView, errors: [404, ...AUTHED],
+    params: UploadIdParams, status: 200, response: TicketView, errors: [404, 501, ...AUTHED],
   },
   {
     id: "downloadUpload", method: "GET", path: "/uploads/{uploadId}/download", entry: "upload-object", auth: "jwt",

@@ -157,7 +157,7 @@ export class UploadBroker extends Construct {
     };
     if (props.malwareScan) {
       // Only the functions that record: the others never decide whether an upload counts.
-      for (const entry of ["record-upload", "multipart", "uppy"] as const) this.functions[entry].function.addEnvironment("MALWARE_SCAN", "true");
+      for (const entry of ["record-upload", "multipart", "uppy", "sweep"] as const) this.functions[entry].function.addEnvironment("MALWARE_SCAN", "true");
     }
     this.grantLeastPrivilege();
 

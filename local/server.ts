@@ -114,7 +114,7 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
     parts: { profiles: config.profiles, tickets, objects, multipart: multipartStore, signer, clock: systemClock },
   };
   // s3rver names a completed multipart upload `ObjectCreated:Post`: its event names prove nothing.
-  const record = makeRecordHandler({ bucket: config.bucket, tickets, objects, clock: systemClock, unreliableEventNames: !config.s3Endpoint });
+  const record = makeRecordHandler({ bucket: config.bucket, tickets, objects, clock: systemClock, unreliableEventNames: !config.s3Endpoint, profiles: config.profiles });
   const auth = await createLocalAuth(url);
   const demo = await demoAssets();
 

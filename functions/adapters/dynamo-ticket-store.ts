@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { releaseFor } from "../domain/quotas.js";
+import { QuotaExceededError } from "../errors.js";
 import { listOwnerTickets, ownerQueryInput } from "./ticket-queries.js";
 import type { TicketPage, TicketQuery, TicketStore } from "../ports.js";
 import type { Ticket } from "../schemas.js";
@@ -63,7 +64,9 @@ export class DynamoTicketStore implements TicketStore {
                   TableName: this.table,
                   Key: { uploadId: release.dayKey },
                   UpdateExpression: "ADD bytes :delta",
-                  ExpressionAttributeValues: { ":delta": release.bytesDelta },
+                  ExpressionAttributeValues: { ":delta": release.bytesDelta, ...(release.limit !== undefined ? { ":room": release.limit - release.bytesDelta } : {}) },
+                  // Bytes that come back (a re-upload after a rejection) must still fit the day.
+                  ...(release.limit !== undefined ? { ConditionExpression: "attribute_not_exists(bytes) OR bytes <= :room" } : {}),
                 },
               },
             ],
@@ -74,6 +77,9 @@ export class DynamoTicketStore implements TicketStore {
       }
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException || conditionFailed(error)) return false;
+      if (release?.limit !== undefined && conditionFailed(error, 1)) {
+        throw new QuotaExceededError("The upload would exceed today's bytes.", [{ path: "quota.bytesPerDay", message: `limit ${release.limit}` }], 0);
+      }
       throw error;
     }
     // A freed pending slot: only if this ticket still holds it (its lease may have run out and
@@ -114,7 +120,7 @@ export class DynamoTicketStore implements TicketStore {
 
 }
 
-/** A transaction cancelled because the ticket's version condition failed. */
-const conditionFailed = (error: unknown) =>
+/** A transaction cancelled because the condition of its item `index` failed (0: the ticket's version). */
+const conditionFailed = (error: unknown, index = 0) =>
   (error as { name?: string; CancellationReasons?: Array<{ Code?: string }> }).name === "TransactionCanceledException" &&
-  (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons?.[0]?.Code === "ConditionalCheckFailed";
+  (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons?.[index]?.Code === "ConditionalCheckFailed";

@@ -83,6 +83,7 @@ export class DynamoTicketWriter implements TicketWriter {
     const table = this.options.table;
     const day = quota.uploadsPerDay !== undefined || quota.bytesPerDay !== undefined;
     let conflicts = 0;
+    let sent = 0;
     for (let tried = 0; tried < Math.max(1, slots.length); ) {
       const slot = slots.length ? (start + tried) % slots.length : undefined;
       if (slot !== undefined) ticket.quotaSlot = slot;
@@ -120,12 +121,15 @@ export class DynamoTicketWriter implements TicketWriter {
         });
       }
       const outcome = await this.sendRetrying("TransactWriteItems", JSON.stringify({ TransactItems: items }), credentials);
+      sent++;
       if (outcome.status === 200) return;
       const reasons = outcome.reasons ?? [];
       const failed = (i: number) => reasons[i]?.Code === "ConditionalCheckFailed";
       if (outcome.type !== "TransactionCanceledException") throw new Error(`DynamoDB TransactWriteItems failed: ${outcome.status} ${outcome.type}: ${outcome.message}`);
       if (failed(0)) {
-        if (outcome.attempts > 1) return; // our own earlier attempt landed, its answer lost
+        // The id is a fresh ULID: a ticket that "already exists" is one of our own earlier sends,
+        // which landed although its answer was lost.
+        if (outcome.attempts > 1 || sent > 1) return;
         throw new Error(`ticket ${ticket.uploadId} already exists; refusing to overwrite it`);
       }
       if (day && failed(1)) {

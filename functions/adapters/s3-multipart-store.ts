@@ -76,6 +76,9 @@ export class S3MultipartStore implements MultipartStore {
         }),
       );
     } catch (error) {
+      // Completed already (a retry after a lost answer): AWS refuses the repeat with 412 (the
+      // key now exists) or NoSuchUpload. The record step then looks at what is there.
+      if (gone(error) || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) return;
       if (refusedParts(error)) {
         throw new ValidationError([{ path: "parts", message: `S3 refused the part list: ${(error as Error).message}` }]);
       }

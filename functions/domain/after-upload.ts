@@ -64,11 +64,14 @@ export async function deleteUpload(deps: AfterUploadDeps, principal: Principal, 
     const ticket = await own(deps, principal, uploadId);
     const now = deps.clock.now();
     const view = ticketView(ticket, now);
-    if (view.status !== "pending" && view.status !== "completed") return view;
-    if (ticket.status === "completed") await deps.objects.delete(ticket.key);
+    if (view.status !== "pending" && view.status !== "completed" && view.status !== "scanning") return view;
+    // A stored object (completed, or waiting for its malware scan) is deleted; its late scan
+    // result then finds no ticket holding it.
+    const stored = ticket.status === "completed" || ticket.status === "scanning";
+    if (stored) await deps.objects.delete(ticket.key);
     else if (ticket.method === "MULTIPART" && ticket.s3UploadId) await deps.multipart.abort(ticket.key, ticket.s3UploadId);
     const changes: Partial<Ticket> = {
-      status: ticket.status === "completed" ? "deleted" : "aborted",
+      status: stored ? "deleted" : "aborted",
       deletedAt: now.toISOString(),
       // Kept for the owner to see a while, then gone like any finished ticket.
       ttl: Math.floor(now.getTime() / 1000) + PENDING_TICKET_RETENTION_SECONDS,

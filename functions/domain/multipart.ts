@@ -36,9 +36,15 @@ async function ownMultipart(deps: MultipartDeps, principal: Principal, uploadId:
 }
 
 /** Only a pending ticket that has not expired takes parts. */
-function assertOpen(ticket: Ticket, now: Date): void {
+export function assertOpen(ticket: Ticket, now: Date): void {
   if (ticket.status !== "pending") throw new InvalidStateError(`The upload is ${ticket.status}; it takes no more parts.`);
   if (now.toISOString() > ticket.expiresAt) throw new InvalidStateError(`The upload expired at ${ticket.expiresAt}; start a new one.`);
+}
+
+/** How long a part URL lives: as long as the profile says, and never beyond the ticket itself. */
+export function partUrlSeconds(profiles: readonly Profile[], ticket: Ticket, now: Date): number {
+  const lifetime = profiles.find((p) => p.name === ticket.profile)?.expiresInSeconds ?? DEFAULT_EXPIRES_IN_SECONDS;
+  return Math.max(1, Math.min(lifetime, Math.floor((Date.parse(ticket.expiresAt) - now.getTime()) / 1000)));
 }
 
 /** `POST /uploads/{id}/parts`: part URLs, each signed for its part's exact length. */
@@ -50,9 +56,7 @@ export async function signParts(deps: MultipartDeps, principal: Principal, uploa
     n > ticket.partCount ? [{ path: `partNumbers.${i}`, message: `the upload has parts 1 to ${ticket.partCount}` }] : [],
   );
   if (outside.length > 0) throw new ValidationError(outside);
-  const lifetime = deps.profiles.find((p) => p.name === ticket.profile)?.expiresInSeconds ?? DEFAULT_EXPIRES_IN_SECONDS;
-  // Never beyond the ticket itself.
-  const expiresInSeconds = Math.max(1, Math.min(lifetime, Math.floor((Date.parse(ticket.expiresAt) - now.getTime()) / 1000)));
+  const expiresInSeconds = partUrlSeconds(deps.profiles, ticket, now);
   const parts = await Promise.all(
     input.partNumbers.map(async (partNumber) => {
       const contentLength = partLength(ticket.declaredSize, ticket, partNumber);

@@ -33,9 +33,13 @@ const prefix = (owner: string, profile: string) => `quota#${ownerSegment(owner)}
 export const dayCounterKey = (owner: string, profile: string, day: string) => `${prefix(owner, profile)}#day#${day}`;
 export const slotKey = (owner: string, profile: string, slot: number) => `${prefix(owner, profile)}#slot#${slot}`;
 
-/** The bytes a ticket reserves: its declared size, or a POST's `maxBytes` (its size is not known yet). */
+/**
+ * The bytes a ticket reserves: its declared size, or a POST's `maxBytes` (its size is not known
+ * yet). A multipart upload of unknown size (Uppy's) reserves nothing: its real size is added when
+ * it completes, and only if it still fits the day's bytes.
+ */
 export const reservedBytes = (ticket: Pick<Ticket, "method" | "declaredSize" | "maxBytes">) =>
-  ticket.declaredSize ?? ticket.maxBytes;
+  ticket.declaredSize ?? (ticket.method === "MULTIPART" ? 0 : ticket.maxBytes);
 
 /** The reservation of a new ticket under `profile`, or `undefined` when the profile has no quota. */
 export function reservationFor(profile: Profile, ticket: Ticket, now: Date): QuotaReservation | undefined {
@@ -81,6 +85,11 @@ export interface QuotaRelease {
   quotaBytes: number;
   /** The slot to free, when the ticket leaves `pending`. */
   slotKey?: string;
+  /**
+   * With bytes to add (an upload that counted less, e.g. after a rejection, now completes): the
+   * day's limit they must still fit, or the change is refused (`QuotaExceededError`).
+   */
+  limit?: number;
 }
 
 /**
@@ -102,5 +111,6 @@ export function releaseFor(ticket: Ticket, changes: Partial<Ticket>): QuotaRelea
     bytesDelta: quotaBytes - counted,
     quotaBytes,
     ...(freesSlot ? { slotKey: slotKey(ticket.owner, ticket.profile, ticket.quotaSlot!) } : {}),
+    ...(quotaBytes > counted && ticket.quotaLimit !== undefined ? { limit: ticket.quotaLimit } : {}),
   };
 }

@@ -4,6 +4,7 @@
  * decides and writes with optimistic locking, so duplicate and out-of-order events
  * change nothing twice.
  */
+import { QuotaExceededError } from "../errors.js";
 import type { ObjectInfo, RecordDeps } from "../ports.js";
 import type { Ticket } from "../schemas.js";
 import { ownerSegment, parseObjectKey } from "./keys.js";
@@ -206,7 +207,19 @@ export async function recordUpload(deps: RecordDeps, key: string, reported: Obje
       if (content !== undefined) decision = decide(ticket, key, object, seen, deps.clock.now(), deps.scan, content);
     }
     const result = { key, ...(parsed ? { uploadId: parsed.uploadId } : {}), outcome: decision.outcome, ...(decision.reason ? { reason: decision.reason } : {}) };
-    if (decision.kind === "update" && !(await deps.tickets.update(ticket!, decision.changes))) continue;
+    if (decision.kind === "update") {
+      let updated: boolean;
+      try {
+        updated = await deps.tickets.update(ticket!, decision.changes);
+      } catch (error) {
+        // The object would count more bytes than the day has left (a re-upload to a ticket whose
+        // bytes were given back): it is rejected like any object that does not fit its ticket.
+        if (!(error instanceof QuotaExceededError)) throw error;
+        decision = decide(ticket, key, object, seen, deps.clock.now(), deps.scan, "it would exceed today's bytesPerDay quota");
+        updated = decision.kind === "update" && (await deps.tickets.update(ticket!, decision.changes));
+      }
+      if (!updated) continue;
+    }
     if ((decision.kind === "delete" || (decision.kind === "update" && decision.deleteObject)) && !(await deleteIfUnchanged(deps, key, object!))) {
       event = {}; // the event was about the replaced object; the new one has its own
       continue;

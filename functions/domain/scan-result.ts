@@ -60,7 +60,11 @@ export async function applyScanResult(deps: ScanResultDeps, event: ScanResultEve
       if (reason !== undefined && etag !== undefined) await deleteScanned(deps, key, etag);
       return { ...base, outcome: "stale", reason: "the result is not about the object its ticket holds" };
     }
-    if (ticket.status !== "scanning") {
+    // A clean result that arrives before the record step set `scanning` (a retried or replayed
+    // event): try again later rather than drop it.
+    if (reason === undefined && ticket.status === "pending") throw new Error(`scan result for ${key} arrived before its record step; retry`);
+    // A threat in an object its ticket holds is never kept, whatever the ticket says by now.
+    if (ticket.status !== "scanning" && !(reason !== undefined && ticket.status === "completed")) {
       if (reason !== undefined && ticket.status === "rejected") await deleteScanned(deps, key, etag);
       return { ...base, outcome: ticket.status === (reason === undefined ? "completed" : "rejected") ? "duplicate" : "stale", ...(reason ? { reason } : {}) };
     }

@@ -155,7 +155,10 @@ function begin(
  */
 export async function storeTicket(writer: TicketWriter, profile: Profile, ticket: Ticket, now: Date): Promise<void> {
   const reservation = reservationFor(profile, ticket, now);
-  if (reservation) Object.assign(ticket, { quotaDay: utcDay(now), quotaBytes: reservation.bytes });
+  if (reservation) {
+    Object.assign(ticket, { quotaDay: utcDay(now), quotaBytes: reservation.bytes });
+    if (reservation.quota.bytesPerDay !== undefined) ticket.quotaLimit = reservation.quota.bytesPerDay;
+  }
   await writer.create(ticket, reservation);
 }
 

@@ -17,11 +17,12 @@ import type {
 } from "../schemas/uppy.js";
 import { keyPrefix, ownerSegment, parseObjectKey, sanitizeFilename } from "./keys.js";
 import {
-  DEFAULT_EXPIRES_IN_SECONDS, MAX_METADATA_BYTES, MAX_PARTS, MIN_PART_BYTES, MULTIPART_TICKET_SECONDS, PENDING_TICKET_RETENTION_SECONDS,
+  MAX_METADATA_BYTES, MAX_PARTS, MIN_PART_BYTES, MULTIPART_TICKET_SECONDS, PENDING_TICKET_RETENTION_SECONDS,
   UPLOAD_ID_METADATA_KEY,
 } from "./limits.js";
 import type { Principal } from "./principal.js";
 import { assertContentType, assertMethod, profileFor } from "./profiles.js";
+import { assertOpen, partUrlSeconds } from "./multipart.js";
 import { recordUpload } from "./record.js";
 import { signPost, storeTicket } from "./sign.js";
 
@@ -131,11 +132,6 @@ async function ownUpload(deps: UppyDeps, principal: Principal, profileName: stri
   return ticket as UppyTicket;
 }
 
-/** Only a pending ticket that has not expired takes parts. */
-function assertOpen(ticket: Ticket, now: Date): void {
-  if (ticket.status !== "pending") throw new InvalidStateError(`The upload is ${ticket.status}; it takes no more parts.`);
-  if (now.toISOString() > ticket.expiresAt) throw new InvalidStateError(`The upload expired at ${ticket.expiresAt}; start a new one.`);
-}
 
 /**
  * `GET /s3/multipart/{uploadId}/{partNumber}`: a part URL without a signed length (Uppy sends
@@ -151,9 +147,7 @@ export async function uppySignPart(
   if (partNumber > ceiling) {
     throw new FileTooLargeError(`The profile '${ticket.profile}' accepts at most ${ticket.maxBytes} bytes: ${ceiling} parts of ${UPPY_PART_BYTES} bytes; part ${partNumber} would be beyond it.`);
   }
-  const lifetime = deps.profiles.find((p) => p.name === ticket.profile)?.expiresInSeconds ?? DEFAULT_EXPIRES_IN_SECONDS;
-  // Never beyond the ticket itself.
-  const expiresInSeconds = Math.max(1, Math.min(lifetime, Math.floor((Date.parse(ticket.expiresAt) - now.getTime()) / 1000)));
+  const expiresInSeconds = partUrlSeconds(deps.profiles, ticket, now);
   const signed = await deps.signer.presignPart({ key, s3UploadId, partNumber, expiresInSeconds, signedAt: now });
   return { url: signed.url, expires: expiresInSeconds };
 }
@@ -185,7 +179,11 @@ export async function uppyComplete(
   if (order.length > 0) throw new ValidationError(order);
 
   const held = new Map((await deps.multipart.listParts(key, s3UploadId)).map((p) => [p.partNumber, p]));
-  const missing = parts.flatMap((p, i) => (held.has(p.partNumber) ? [] : [{ path: `parts.${i}.PartNumber`, message: "S3 holds no such part of this upload" }]));
+  // The size is judged from the parts S3 holds, so completing must be from exactly those: a part
+  // swapped in after the check would have another ETag, and S3 refuses that list (InvalidPart).
+  const missing = parts.flatMap((p, i) =>
+    held.get(p.partNumber)?.etag === p.etag ? [] : [{ path: `parts.${i}.ETag`, message: "S3 holds no such part of this upload" }],
+  );
   if (missing.length > 0) throw new ValidationError(missing);
   const size = parts.reduce((sum, p) => sum + held.get(p.partNumber)!.size, 0);
   if (size < ticket.minBytes || size > ticket.maxBytes) {

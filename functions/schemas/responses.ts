@@ -4,7 +4,6 @@
  * handlers' answers to them.
  */
 import * as z from "zod/mini";
-import { UploadMethod } from "./base.js";
 import { ProfileFields } from "./profiles.js";
 import { IsoDate } from "./tickets.js";
 

@@ -51,6 +51,8 @@ export const Ticket = z.object({
   quotaDay: z.optional(z.string()),
   quotaBytes: z.optional(z.number()),
   quotaSlot: z.optional(z.number()),
+  /** The `bytesPerDay` in force when it was reserved: a change that adds bytes must fit it. */
+  quotaLimit: z.optional(z.number()),
   /** When the owner deleted it (aborted or deleted). */
   deletedAt: z.optional(IsoDate),
   /** Optimistic-locking counter: every update is conditional on it. */

@@ -100,6 +100,22 @@ describe.skipIf(!endpoint)("quotas against DynamoDB Local", () => {
     expect((await counted(sub, "bytes")).bytes).toBe(1 * MiB);
   });
 
+  it("never lets bytes given back be counted twice: a rejected ticket that completes later must still fit the day", async () => {
+    const sub = user();
+    const a = bodyOf(await post(httpEvent({ claims: { sub }, body: { profile: "bytes", contentType: "image/png", maxBytes: 8 * MiB } })));
+    await post(httpEvent({ claims: { sub }, body: { profile: "bytes", contentType: "image/png", maxBytes: 8 * MiB } }));
+    expect(await store.update((await store.get(a.uploadId))!, { status: "rejected", rejectReason: "x" })).toBe(true); // 8 back
+    expect((await post(httpEvent({ claims: { sub }, body: { profile: "bytes", contentType: "image/png", maxBytes: 8 * MiB } }))).statusCode).toBe(201);
+    expect((await counted(sub, "bytes")).bytes).toBe(16 * MiB);
+    // The first policy is reused for a full-size valid upload: 24 MiB would exceed 20.
+    await expect(store.update((await store.get(a.uploadId))!, { status: "completed", size: 8 * MiB })).rejects.toMatchObject({ code: "quota_exceeded" });
+    expect(await store.get(a.uploadId)).toMatchObject({ status: "rejected" });
+    expect((await counted(sub, "bytes")).bytes).toBe(16 * MiB);
+    // What still fits is counted.
+    expect(await store.update((await store.get(a.uploadId))!, { status: "completed", size: 4 * MiB })).toBe(true);
+    expect((await counted(sub, "bytes")).bytes).toBe(20 * MiB);
+  });
+
   it("releases a pending slot when a ticket completes, is rejected, is aborted or expires", async () => {
     const sub = user();
     const first = bodyOf(await sign(sub, "pending"));

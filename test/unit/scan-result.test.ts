@@ -54,6 +54,19 @@ describe("scan-result", () => {
     expect(objects.deleted).toEqual([KEY]);
   });
 
+  it("never keeps a threat, even in an upload another path already completed (a rescued one, say)", async () => {
+    await tickets.update((await tickets.get(ID))!, { status: "completed", completedAt: "2026-11-21T10:00:05.000Z" });
+    expect((await handler(fixture("threats-found"))).results[0]).toMatchObject({ outcome: "rejected" });
+    expect(await tickets.get(ID)).toMatchObject({ status: "rejected" });
+    expect(objects.deleted).toEqual([KEY]);
+  });
+
+  it("retries a clean result that arrives before the record step set scanning", async () => {
+    await tickets.update((await tickets.get(ID))!, { status: "pending" });
+    await expect(handler(event)).rejects.toThrow();
+    expect(await tickets.get(ID)).toMatchObject({ status: "pending" });
+  });
+
   it("changes nothing for a result about an object its ticket no longer holds", async () => {
     await tickets.update((await tickets.get(ID))!, { etag: "etag-of-a-re-upload" });
     objects.objects.set(KEY, { ...objects.objects.get(KEY)!, etag: "etag-of-a-re-upload" });
