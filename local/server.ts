@@ -17,6 +17,7 @@ import { MAX_BODY_BYTES } from "../functions/domain/limits.js";
 import { AppError, BodyTooLargeError, ConfigError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../functions/errors.js";
 import { makeRouteHandlers } from "../functions/handlers/all.js";
 import { makeRecordHandler, readS3Event } from "../functions/handlers/record.js";
+import { withTopLevelMessage } from "../functions/handlers/uppy.js";
 import { routes } from "../functions/routes.js";
 import { errorResponse, httpHandler, logUnexpected, ok, parseBody, parseJsonObject, type HttpHandler, type HttpResult } from "../functions/http.js";
 import { logger } from "../functions/log.js";
@@ -170,7 +171,11 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
     const match = matchRoute(table, req.method ?? "GET", path);
     if (!match) return send(res, errorResponse(new NotFoundError(`No route for ${req.method} ${path}.`)), origin);
     const claims = match.route.auth ? await auth.verify(req.headers.authorization) : undefined;
-    if (match.route.auth && !claims) return send(res, errorResponse(new UnauthorizedError()), origin);
+    if (match.route.auth && !claims) {
+      // As API Gateway's own 401 (`{"message":"Unauthorized"}`), the Uppy routes' errors carry a top-level message.
+      const refused = errorResponse(new UnauthorizedError());
+      return send(res, match.route.path.startsWith("/uppy/") ? withTopLevelMessage(refused) : refused, origin);
+    }
     const event = toHttpEvent(req, body, { routeKey: `${match.route.method} ${match.route.path}`, ...(match.params ? { pathParameters: match.params } : {}) }, claims);
     return send(res, await match.route.handler(event), origin);
   }

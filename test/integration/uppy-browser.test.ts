@@ -200,7 +200,7 @@ describe.skipIf(!strictS3 || !chromiumAvailable)("the real Uppy 6 client in Chro
       expect(result.successful).toEqual([]);
       expect(result.failed).toEqual([{ name: "anon.mp4", error: expect.stringMatching(/Companion request failed: Unauthorized/) }]);
       expect(paths(result.log)).toEqual([multipart ? "POST /s3/multipart 401" : "GET /s3/params 401"]);
-      expect(result.log[0]!.body.error.code).toBe("unauthorized");
+      expect(result.log[0]!.body).toMatchObject({ error: { code: "unauthorized" }, message: expect.any(String) });
     }
     expect((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount).toBe(before.KeyCount);
     expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual(uploadsBefore.Uploads ?? []);
