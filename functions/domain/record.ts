@@ -206,7 +206,6 @@ export async function recordUpload(deps: RecordDeps, key: string, reported: Obje
       }
       if (content !== undefined) decision = decide(ticket, key, object, seen, deps.clock.now(), deps.scan, content);
     }
-    const result = { key, ...(parsed ? { uploadId: parsed.uploadId } : {}), outcome: decision.outcome, ...(decision.reason ? { reason: decision.reason } : {}) };
     if (decision.kind === "update") {
       let updated: boolean;
       try {
@@ -216,7 +215,8 @@ export async function recordUpload(deps: RecordDeps, key: string, reported: Obje
         // bytes were given back): it is rejected like any object that does not fit its ticket.
         if (!(error instanceof QuotaExceededError)) throw error;
         decision = decide(ticket, key, object, seen, deps.clock.now(), deps.scan, "it would exceed today's bytesPerDay quota");
-        updated = decision.kind === "update" && (await deps.tickets.update(ticket!, decision.changes));
+        // (Already rejected for it, the object is only deleted again.)
+        updated = decision.kind === "update" ? await deps.tickets.update(ticket!, decision.changes) : true;
       }
       if (!updated) continue;
     }
@@ -224,7 +224,7 @@ export async function recordUpload(deps: RecordDeps, key: string, reported: Obje
       event = {}; // the event was about the replaced object; the new one has its own
       continue;
     }
-    return result;
+    return { key, ...(parsed ? { uploadId: parsed.uploadId } : {}), outcome: decision.outcome, ...(decision.reason ? { reason: decision.reason } : {}) };
   }
   throw new Error(`ticket for ${key} changed ${MAX_ATTEMPTS} times while recording; retry later`);
 }

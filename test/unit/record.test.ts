@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { decodeEventKey } from "../../functions/domain/keys.js";
 import { encodeEventKey, toAwsS3Event } from "../../local/s3-events.js";
 import { signPost, signPut } from "../../functions/domain/sign.js";
+import { QuotaExceededError } from "../../functions/errors.js";
 import { makeRecordHandler, readS3Event } from "../../functions/handlers/record.js";
 import type { ObjectInfo } from "../../functions/ports.js";
 import { MemoryObjectStore, MemoryTicketStore, memoryDeps } from "../support/fixtures.js";
@@ -258,6 +259,23 @@ describe("record-upload", () => {
     expect(objects.objects.get(t.key)?.contentType).toBe("image/png");
     expect(objects.deleted).toEqual([]);
     expect(tickets.items.get(t.uploadId)).toMatchObject({ status: "completed", etag: valid.etag ?? "etag-1" });
+  });
+
+  it("rejects and deletes an object whose completion would exceed the day's bytes (bytes given back are not given twice)", async () => {
+    const t = await putTicket();
+    store(t.key, t.uploadId);
+    const update = tickets.update.bind(tickets);
+    tickets.update = async (ticket, changes) => {
+      if (changes.status === "completed") throw new QuotaExceededError("over", [{ path: "quota.bytesPerDay", message: "limit 1" }], 0);
+      return update(ticket, changes);
+    };
+    expect((await run(t.key))[0]).toMatchObject({ outcome: "rejected", reason: expect.stringMatching(/exceed today's bytesPerDay quota/) });
+    expect(objects.objects.has(t.key)).toBe(false);
+    expect(tickets.items.get(t.uploadId)).toMatchObject({ status: "rejected" });
+    // The same event again changes nothing and does not loop.
+    store(t.key, t.uploadId);
+    expect((await run(t.key))[0]?.outcome).toBe("rejected");
+    expect(objects.objects.has(t.key)).toBe(false);
   });
 
   it("reads every malformed record as a problem with its path", () => {
