@@ -120,8 +120,8 @@ export async function signMultipart(deps: MultipartSignDeps, principal: Principa
  * common fields (each method then adds its own to that object: copying its 11 fields into a
  * new one with a spread costs V8's slow path, ~3 µs, a tenth of a whole sign call).
  */
-function begin(
-  deps: SignDeps<unknown>,
+export function begin(
+  deps: Pick<SignDeps<unknown>, "clock" | "ids">,
   principal: Principal,
   profile: Profile,
   metadata: Record<string, string> = {},

@@ -15,16 +15,13 @@ import type {
   UppyAbortResponse, UppyCompleteRequest, UppyCompleteResponse, UppyCreateRequest, UppyCreateResponse, UppyListPartsResponse,
   UppyParamsQuery, UppyParamsResponse, UppyPartResponse,
 } from "../schemas/uppy.js";
-import { keyPrefix, ownerSegment, parseObjectKey, sanitizeFilename } from "./keys.js";
-import {
-  MAX_METADATA_BYTES, MAX_PARTS, MIN_PART_BYTES, MULTIPART_TICKET_SECONDS, PENDING_TICKET_RETENTION_SECONDS,
-  UPLOAD_ID_METADATA_KEY,
-} from "./limits.js";
+import { ownerSegment, parseObjectKey, sanitizeFilename } from "./keys.js";
+import { MAX_PARTS, MIN_PART_BYTES, MULTIPART_TICKET_SECONDS, PENDING_TICKET_RETENTION_SECONDS } from "./limits.js";
 import type { Principal } from "./principal.js";
 import { assertContentType, assertMethod, profileFor } from "./profiles.js";
 import { assertOpen, partUrlSeconds } from "./multipart.js";
 import { recordUpload } from "./record.js";
-import { signPost, storeTicket } from "./sign.js";
+import { begin, signPost, storeTicket } from "./sign.js";
 
 /** What the Uppy routes need. */
 export interface UppyDeps {
@@ -90,21 +87,13 @@ export async function uppyCreate(deps: UppyDeps, principal: Principal, profileNa
   const profile = profileFor(deps.profiles, profileName, principal);
   assertMethod(profile, "multipart");
   assertContentType(profile, input.type);
-  const metadata = pickMetadata(profile, input.metadata);
-  const uploadId = deps.ids.next();
-  const signedMetadata = { [UPLOAD_ID_METADATA_KEY]: uploadId, ...metadata };
-  const bytes = Object.entries(signedMetadata).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-  if (bytes > MAX_METADATA_BYTES) throw new ValidationError([{ path: "metadata", message: `must not exceed ${MAX_METADATA_BYTES} bytes in all` }]);
-  const now = deps.clock.now();
-  const expires = new Date(now.getTime() + MULTIPART_TICKET_SECONDS * 1000);
-  const key = keyPrefix(principal.sub, uploadId) + sanitizeFilename(input.filename);
-  const s3UploadId = await deps.multipart.create(key, input.type, signedMetadata);
-  const ticket: Ticket = {
-    uploadId, owner: principal.sub, profile: profile.name, key, method: "MULTIPART", filename: input.filename, contentType: input.type,
-    minBytes: profile.minBytes, maxBytes: profile.maxBytes, metadata, status: "pending", createdAt: now.toISOString(),
-    expiresAt: expires.toISOString(), ttl: Math.floor(expires.getTime() / 1000) + PENDING_TICKET_RETENTION_SECONDS,
-    partSize: UPPY_PART_BYTES, s3UploadId, version: 0,
-  };
+  const start = begin(deps, principal, profile, pickMetadata(profile, input.metadata), MULTIPART_TICKET_SECONDS);
+  const key = start.prefix + sanitizeFilename(input.filename);
+  const s3UploadId = await deps.multipart.create(key, input.type, start.metadata);
+  const now = start.now;
+  const ticket = Object.assign(start.ticket, {
+    key, method: "MULTIPART", filename: input.filename, contentType: input.type, partSize: UPPY_PART_BYTES, s3UploadId,
+  } satisfies Partial<Ticket>) as Ticket;
   try {
     await storeTicket(deps.writer, profile, ticket, now);
   } catch (error) {

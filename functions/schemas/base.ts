@@ -6,7 +6,7 @@
  */
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
-import { MAX_METADATA_VALUE_CHARS, UPLOAD_ID_METADATA_KEY } from "../domain/limits.js";
+import { MAX_FILENAME_CHARS, MAX_METADATA_VALUE_CHARS, MAX_PARTS, UPLOAD_ID_METADATA_KEY } from "../domain/limits.js";
 
 // zod/mini loads no messages by default; clients read these in `details`.
 z.config(en());
@@ -41,4 +41,11 @@ const MetadataValue = z
 export const Metadata = z.record(z.string(), MetadataValue);
 
 export const UploadMethod = z.enum(["put", "post", "multipart"]);
+
+/** The profile a request names (unknown ones are refused by the domain with 422). */
+export const ProfileName = z.string().check(z.minLength(1), z.maxLength(64));
+/** A client's file name, kept verbatim in the ticket (the key holds its sanitized form). */
+export const Filename = z.string().check(z.minLength(1), z.maxLength(MAX_FILENAME_CHARS));
+/** A multipart part's number, 1 to S3's 10,000. */
+export const PartNumber = z.int().check(z.minimum(1), z.maximum(MAX_PARTS));
 

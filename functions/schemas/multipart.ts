@@ -1,13 +1,12 @@
 /** Multipart uploads: the ticket, part URLs, the parts S3 holds, and completing. */
 import * as z from "zod/mini";
-import { MAX_FILENAME_CHARS, MAX_PART_BYTES, MAX_PARTS, MAX_PARTS_PER_REQUEST, MIN_PART_BYTES } from "../domain/limits.js";
-import { MediaType, Metadata } from "./base.js";
+import { MAX_PART_BYTES, MAX_PARTS, MAX_PARTS_PER_REQUEST, MIN_PART_BYTES } from "../domain/limits.js";
+import { Filename, MediaType, Metadata, PartNumber, ProfileName } from "./base.js";
 
-const PartNumber = z.int().check(z.minimum(1), z.maximum(MAX_PARTS));
 
 export const SignMultipartRequest = z.strictObject({
-  profile: z.string().check(z.minLength(1), z.maxLength(64)),
-  filename: z.string().check(z.minLength(1), z.maxLength(MAX_FILENAME_CHARS)),
+  profile: ProfileName,
+  filename: Filename,
   contentType: MediaType,
   /** Exact size of the whole file. */
   size: z.int().check(z.minimum(0)),

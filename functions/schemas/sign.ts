@@ -1,10 +1,7 @@
 /** `POST /sign/put` and `POST /sign/post`: what clients ask for. */
 import * as z from "zod/mini";
-import { MAX_FILENAME_CHARS } from "../domain/limits.js";
-import { MediaType, Metadata } from "./base.js";
+import { Filename, MediaType, Metadata, ProfileName } from "./base.js";
 
-const ProfileName = z.string().check(z.minLength(1), z.maxLength(64));
-const Filename = z.string().check(z.minLength(1), z.maxLength(MAX_FILENAME_CHARS));
 const Size = z.int().check(z.minimum(0));
 
 export const SignPutRequest = z.strictObject({

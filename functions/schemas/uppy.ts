@@ -6,26 +6,25 @@
  * the domain keeps only the profile's `metadataKeys`; nothing here refuses an unknown key.
  */
 import * as z from "zod/mini";
-import { MAX_FILENAME_CHARS, MAX_PARTS } from "../domain/limits.js";
-import { MediaType } from "./base.js";
+import { MAX_PARTS } from "../domain/limits.js";
+import { Filename, MediaType, PartNumber } from "./base.js";
 
-const Filename = z.string().check(z.minLength(1), z.maxLength(MAX_FILENAME_CHARS));
 /** Object keys the broker hands out are far shorter; S3's own limit is 1024 bytes. */
 const Key = z.string().check(z.minLength(1), z.maxLength(1024));
 /** S3's upload id, as Companion hands it to the client (AWS's are ~150 characters). */
 const S3UploadId = z.string().check(z.minLength(1), z.maxLength(1024));
-const ProfileName = z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be a profile name"));
-const PartNumber = z.int().check(z.minimum(1), z.maximum(MAX_PARTS));
+/** A profile name in the path (the profile schema's own pattern). */
+const PathProfile = z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be a profile name"));
 
 /** `/uppy/{profile}/s3/params` and `/uppy/{profile}/s3/multipart`. */
-export const UppyProfileParams = z.strictObject({ profile: ProfileName });
+export const UppyProfileParams = z.strictObject({ profile: PathProfile });
 
 /** `/uppy/{profile}/s3/multipart/{uploadId}` (and `/complete`). */
-export const UppyUploadParams = z.strictObject({ profile: ProfileName, uploadId: S3UploadId });
+export const UppyUploadParams = z.strictObject({ profile: PathProfile, uploadId: S3UploadId });
 
 /** `/uppy/{profile}/s3/multipart/{uploadId}/{partNumber}`: path segments are text. */
 export const UppyPartParams = z.strictObject({
-  profile: ProfileName,
+  profile: PathProfile,
   uploadId: S3UploadId,
   partNumber: z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_PARTS)),
 });
