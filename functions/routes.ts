@@ -162,7 +162,7 @@ export const routes = [
     summary: "The caller's tickets, newest first.", query: ListUploadsQuery, status: 200, response: ListUploadsResponse,
     errors: [422, ...AUTHED],
   },
-  // Uppy's Companion-compatible routes (UPPY.md): Companion's shapes; errors add a top-level `message`.
+  // Uppy's Companion-compatible routes (docs/uppy.md): Companion's shapes; errors add a top-level `message`.
   {
     id: "uppyParams", method: "GET", path: "/uppy/{profile}/s3/params", entry: "uppy", auth: "jwt",
     summary: "Uppy single upload: a POST policy with a concrete key. Query: filename, type and metadata[<key>] (only the profile's keys are kept).",

@@ -48,7 +48,7 @@ export interface CompletionEventsProps {
 }
 
 /**
- * Completion events (CONTRACT.md "After the upload"): the ticket table's stream feeds the
+ * Completion events (docs/api.md, "Completion events"): the ticket table's stream feeds the
  * publish function, which puts one event per change to a final status on the bus, so a change
  * is published even if the function that made it crashed right after. Lambda filters the
  * stream first, so only such changes invoke the function. A batch that keeps failing is

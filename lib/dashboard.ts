@@ -56,7 +56,7 @@ export class BrokerDashboard extends Construct {
       ...(props.dashboardName ? { dashboardName: props.dashboardName } : {}),
       defaultInterval: Duration.hours(24),
       widgets: [
-        [new TextWidget({ markdown: "## upload-broker\nTickets per profile (5-minute sums); a rescue means S3 events were lost (see README, \"When AWS misbehaves\").", width: 24, height: 2 })],
+        [new TextWidget({ markdown: "## upload-broker\nTickets per profile (5-minute sums); a rescue means S3 events were lost (see docs/operations.md).", width: 24, height: 2 })],
         [byProfile(METRIC.issued, "Tickets issued"), byProfile(METRIC.completed, "Uploads completed"),
           new GraphWidget({ title: "Uploads rejected, by reason class", left: [search(METRIC.rejected, ["profile", "reasonClass", "service"], "{profile} {reasonClass}")], width: 8, stacked: true })],
         [byProfile(METRIC.aborted, "Uploads aborted"), byProfile(METRIC.rescued, "Uploads rescued by the sweeper (lost events)"), byProfile(METRIC.expired, "Tickets expired")],

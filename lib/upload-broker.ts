@@ -31,7 +31,7 @@ import { UploadBucket, type UploadBucketOverrides } from "./upload-bucket.js";
 import { UploadFunction, type FunctionEntry } from "./upload-function.js";
 import { httpEntries, routeKey, routes, type HttpEntry, type Route } from "../functions/routes.js";
 
-/** A profile as an operator writes it (defaults may be left out); see CONTRACT.md "Profiles". */
+/** A profile as an operator writes it (defaults may be left out); see docs/profiles.md. */
 export type ProfileInput = z.input<typeof ProfileSchema>;
 
 export interface UploadBrokerProps {

@@ -6,7 +6,7 @@ import { ConfigError } from "../functions/errors.js";
 import type { Profile } from "../functions/schemas.js";
 import { validateCorsOrigins } from "../lib/cors-origins.js";
 
-/** Local mode's settings (CONTRACT.md § Local mode); unset endpoints mean embedded servers. */
+/** Local mode's settings (docs/local-mode.md); unset endpoints mean embedded servers. */
 export interface LocalConfig {
   port: number;
   /** The interface to bind: an IP address (`127.0.0.1`, `0.0.0.0`, `::`, a LAN address). */

@@ -1,6 +1,6 @@
 /**
- * Completion events: what a ticket's change to a final status tells the world (CONTRACT.md
- * "After the upload"). Pure: the stream handler and local mode both build events here.
+ * Completion events: what a ticket's change to a final status tells the world (docs/api.md,
+ * "Completion events"). Pure: the stream handler and local mode both build events here.
  */
 import * as z from "zod/mini";
 import { IsoDate, Ticket } from "../schemas/tickets.js";

@@ -1,6 +1,6 @@
 /**
  * The Uppy routes (`@uppy/aws-s3` in Companion mode, under `/uppy/{profile}`): what the real
- * client sends and what it reads of the answers, in Companion's shapes (see UPPY.md).
+ * client sends and what it reads of the answers, in Companion's shapes (see docs/uppy.md).
  *
  * Uppy sends every file meta field (`name`, `type`, …), so metadata is taken as it comes and
  * the domain keeps only the profile's `metadataKeys`; nothing here refuses an unknown key.

@@ -1,6 +1,6 @@
 /**
  * `npm run bench` is not a test of speed (no figure here is held to a target), but it must keep
- * running and reporting every figure the README's Performance section lists.
+ * running and reporting every figure docs/performance.md lists.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -1,5 +1,5 @@
 // The page of the Uppy browser test: the real @uppy/core and @uppy/aws-s3, unpatched, bundled by
-// esbuild. The only addition is the README's fetch wrapper, which adds the bearer token to
+// esbuild. The only addition is the fetch wrapper of docs/uppy.md, which adds the bearer token to
 // requests under the Companion endpoint. Plain JS: the project's tsconfig has no DOM types.
 import Uppy from "@uppy/core";
 import AwsS3 from "@uppy/aws-s3";
@@ -12,7 +12,7 @@ const realFetch = window.fetch.bind(window);
  */
 window.runUppy = async ({ endpoint, token, name, type, size, caption, multipart, cancelAfterParts }) => {
   const log = [];
-  // README, "Uppy 6": the bearer token for requests under the endpoint only.
+  // docs/uppy.md: the bearer token for requests under the endpoint only.
   window.fetch = async (input, init = {}) => {
     const url = typeof input === "string" ? input : input.url;
     if (!url.startsWith(`${endpoint}/`)) return realFetch(input, init);
