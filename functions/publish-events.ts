@@ -1,24 +1,47 @@
+import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import * as z from "zod/mini";
+import { s3Client } from "./adapters/clients.js";
 import { EventBridgePublisher } from "./adapters/eventbridge-publisher.js";
 import { PowertoolsMetricSink } from "./adapters/powertools-metrics.js";
-import { parseEnv } from "./config.js";
-import { makePublishHandler } from "./handlers/publish.js";
+import { S3FileServer } from "./adapters/s3-file-server.js";
+import { parseEnv, parseProfilesJson } from "./config.js";
+import { fileUrls, publicProfileNames } from "./domain/public-files.js";
+import { makePublishHandler, type PublicFileDeps } from "./handlers/publish.js";
 
 const Env = z.object({
   BUCKET_NAME: z.string().check(z.minLength(3)),
   /** The bus's name or ARN; unset or empty: the account's default bus. */
   EVENT_BUS_NAME: z.optional(z.string()),
   AWS_REGION: z._default(z.string().check(z.minLength(1)), "us-east-1"),
+  PROFILES: z.string().check(z.minLength(2)),
+  /** Set when any profile is public: where the CDN serves files, and which distribution to invalidate. */
+  PUBLIC_FILES_URL: z.optional(z.url()),
+  PUBLIC_FILES_DISTRIBUTION_ID: z.optional(z.string().check(z.minLength(1))),
 });
 
 const env = parseEnv(Env, process.env);
 // Built once per container, at cold start.
 const client = new EventBridgeClient({ region: env.AWS_REGION });
 
-/** Lambda entry for the ticket table's stream: publishes completion events to EventBridge. */
+function publicFiles(): PublicFileDeps | undefined {
+  if (!env.PUBLIC_FILES_URL) return undefined;
+  const profiles = parseProfilesJson(env.PROFILES, "PROFILES");
+  const cdn = env.PUBLIC_FILES_DISTRIBUTION_ID
+    ? { client: new CloudFrontClient({ region: env.AWS_REGION }), distributionId: env.PUBLIC_FILES_DISTRIBUTION_ID }
+    : undefined;
+  return {
+    server: new S3FileServer(s3Client({ region: env.AWS_REGION }), env.BUCKET_NAME, cdn),
+    publicProfiles: new Set(publicProfileNames(profiles)),
+    fileUrl: fileUrls(profiles, env.PUBLIC_FILES_URL),
+  };
+}
+const files = publicFiles();
+
+/** Lambda entry for the ticket table's stream: serves public files, publishes completion events to EventBridge. */
 export const handler = makePublishHandler({
   bucket: env.BUCKET_NAME,
   metrics: new PowertoolsMetricSink(),
   publisher: new EventBridgePublisher(client, env.EVENT_BUS_NAME ? { eventBus: env.EVENT_BUS_NAME } : {}),
+  ...(files ? { files } : {}),
 });

@@ -67,7 +67,11 @@ export const TicketView = z.extend(
     size: true, etag: true, createdAt: true, expiresAt: true, completedAt: true, rejectReason: true,
     partSize: true, partCount: true,
   }),
-  { status: z.enum([...TicketStatus.options, "expired"]) },
+  {
+    status: z.enum([...TicketStatus.options, "expired"]),
+    /** Completed uploads of a public profile: where anyone can fetch the file (the CDN). */
+    fileUrl: z.optional(z.url()),
+  },
 );
 export type TicketView = z.infer<typeof TicketView>;
 export type ViewStatus = TicketView["status"];
