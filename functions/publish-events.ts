@@ -14,7 +14,8 @@ const Env = z.object({
   /** The bus's name or ARN; unset or empty: the account's default bus. */
   EVENT_BUS_NAME: z.optional(z.string()),
   AWS_REGION: z._default(z.string().check(z.minLength(1)), "us-east-1"),
-  PROFILES: z.string().check(z.minLength(2)),
+  /** The profiles (which of them are public); needed with PUBLIC_FILES_URL. */
+  PROFILES: z.optional(z.string()),
   /** Set when any profile is public: where the CDN serves files, and which distribution to invalidate. */
   PUBLIC_FILES_URL: z.optional(z.url()),
   PUBLIC_FILES_DISTRIBUTION_ID: z.optional(z.string().check(z.minLength(1))),
@@ -26,7 +27,7 @@ const client = new EventBridgeClient({ region: env.AWS_REGION });
 
 function publicFiles(): PublicFileDeps | undefined {
   if (!env.PUBLIC_FILES_URL) return undefined;
-  const profiles = parseProfilesJson(env.PROFILES, "PROFILES");
+  const profiles = parseProfilesJson(env.PROFILES ?? "", "PROFILES");
   const cdn = env.PUBLIC_FILES_DISTRIBUTION_ID
     ? { client: new CloudFrontClient({ region: env.AWS_REGION }), distributionId: env.PUBLIC_FILES_DISTRIBUTION_ID }
     : undefined;
