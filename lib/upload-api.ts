@@ -61,10 +61,14 @@ export class UploadApi extends Construct {
   readonly serverErrorsAlarm: Alarm;
   /** The custom domain, with `domain`. */
   readonly domainName?: DomainName;
+  private readonly customHost?: string;
 
   constructor(scope: Construct, id: string, props: UploadApiProps) {
     super(scope, id);
-    if (props.domain) checkCustomDomain(props.domain, "UploadApi domain");
+    if (props.domain) {
+      checkCustomDomain(props.domain, "UploadApi domain");
+      this.customHost = props.domain.domainName;
+    }
     const origins = validateCorsOrigins(props.corsOrigins ?? []);
     const table: readonly Route[] = props.routes ?? routes;
     this.api = new HttpApi(this, "HttpApi", {
@@ -158,7 +162,7 @@ export class UploadApi extends Construct {
 
   /** The API's base URL: `https://<custom domain>/`, or e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/`. */
   get url(): string {
-    return this.domainName ? `https://${this.domainName.name}/` : this.stage.url;
+    return this.customHost ? `https://${this.customHost}/` : this.stage.url;
   }
 }
 
