@@ -1,12 +1,9 @@
-import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import * as z from "zod/mini";
-import { s3Client } from "./adapters/clients.js";
 import { EventBridgePublisher } from "./adapters/eventbridge-publisher.js";
 import { PowertoolsMetricSink } from "./adapters/powertools-metrics.js";
-import { S3FileServer } from "./adapters/s3-file-server.js";
-import { parseEnv, parseProfilesJson } from "./config.js";
-import { fileUrls, publicProfileNames } from "./domain/public-files.js";
+import { publicFileDeps } from "./adapters/public-file-deps.js";
+import { parseEnv } from "./config.js";
 import { makePublishHandler, type PublicFileDeps } from "./handlers/publish.js";
 
 const Env = z.object({
@@ -25,19 +22,13 @@ const env = parseEnv(Env, process.env);
 // Built once per container, at cold start.
 const client = new EventBridgeClient({ region: env.AWS_REGION });
 
-function publicFiles(): PublicFileDeps | undefined {
-  if (!env.PUBLIC_FILES_URL) return undefined;
-  const profiles = parseProfilesJson(env.PROFILES ?? "", "PROFILES");
-  const cdn = env.PUBLIC_FILES_DISTRIBUTION_ID
-    ? { client: new CloudFrontClient({ region: env.AWS_REGION }), distributionId: env.PUBLIC_FILES_DISTRIBUTION_ID }
-    : undefined;
-  return {
-    server: new S3FileServer(s3Client({ region: env.AWS_REGION }), env.BUCKET_NAME, cdn),
-    publicProfiles: new Set(publicProfileNames(profiles)),
-    fileUrl: fileUrls(profiles, env.PUBLIC_FILES_URL),
-  };
-}
-const files = publicFiles();
+// The S3 and CloudFront clients, only when some profile is public.
+const files: PublicFileDeps | undefined = env.PUBLIC_FILES_URL
+  ? publicFileDeps({
+      region: env.AWS_REGION, bucket: env.BUCKET_NAME, profiles: env.PROFILES ?? "", url: env.PUBLIC_FILES_URL,
+      ...(env.PUBLIC_FILES_DISTRIBUTION_ID ? { distributionId: env.PUBLIC_FILES_DISTRIBUTION_ID } : {}),
+    })
+  : undefined;
 
 /** Lambda entry for the ticket table's stream: serves public files, publishes completion events to EventBridge. */
 export const handler = makePublishHandler({
