@@ -41,7 +41,7 @@ export const ProfileFields = z.strictObject({
      * Completed uploads are served to anyone through the stack's CDN at `fileUrl` (avatars,
      * product photos); nothing else of the bucket is. @default false
      */
-    public: z._default(z.boolean(), false),
+    public: z._default(z.boolean().check(z.describe("Completed uploads are served to anyone through the CDN at their fileUrl.")), false),
 });
 
 export const ProfileSchema = ProfileFields.check(
