@@ -4,6 +4,8 @@ import { Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, describe, expect, it } from "vitest";
+import { App } from "aws-cdk-lib";
+import { stackPropsFromContext } from "../../lib/app-context.js";
 import { streamFilters } from "../../lib/completion-events.js";
 import { OBJECT_KEY_USES } from "../../lib/bucket-key.js";
 import { UploadBrokerStack, type UploadBrokerStackProps } from "../../lib/upload-broker-stack.js";
@@ -263,5 +265,27 @@ describe("cdk-nag AwsSolutions with public files, SSE-KMS and custom domains", (
     cleanup();
     expect(thrown).toBeUndefined();
     expect(report.pluginReports.flatMap((r) => r.violations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} at ${c.constructPath}`)))).toEqual([]);
+  });
+});
+
+describe("context keys", () => {
+  const fromContext = (context: Record<string, unknown>) => stackPropsFromContext(new App({ context }).node).props;
+
+  it("reads KMS and custom-domain keys from the command line", () => {
+    expect(fromContext({ kmsEncryption: "true", ...DOMAINS, createDnsRecords: "true" })).toMatchObject({ kmsEncryption: true, ...DOMAINS, createDnsRecords: true });
+    expect(fromContext({ kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/abcd1234-ab12-cd34-ef56-abcdef123456" })).toHaveProperty("kmsKeyArn");
+  });
+
+  it("names each malformed key", () => {
+    let message = "";
+    try {
+      fromContext({ apiDomainName: "API.example.com", filesCertificateArn: "cert", hostedZoneId: "nope", kmsKeyArn: "key" });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const line of [
+      "apiDomainName: must be a lowercase host name", "filesCertificateArn: must be an ACM certificate ARN",
+      "hostedZoneId: must be a Route 53 hosted zone id", "kmsKeyArn: must be a KMS key ARN",
+    ]) expect(message).toContain(line);
   });
 });
