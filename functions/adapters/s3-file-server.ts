@@ -27,8 +27,10 @@ export class S3FileServer implements FileServer {
           Key: to,
           CopySource: `${this.bucket}/${encodeURIComponent(from).replace(/%2F/g, "/")}`,
           CopySourceIfMatch: `"${etag}"`,
-          // The uploader's metadata (and the ticket id) is not for the public.
+          // The uploader's metadata (and the ticket id) is not for the public; uploads carry no
+          // tags, and not copying any needs no tagging permissions.
           MetadataDirective: "REPLACE",
+          TaggingDirective: "REPLACE",
           ...(head.ContentType ? { ContentType: head.ContentType } : {}),
           CacheControl: SERVED_CACHE_CONTROL,
         }),
