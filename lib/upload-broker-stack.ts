@@ -46,6 +46,8 @@ export class UploadBrokerStack extends Stack {
     const domain = (kind: "api" | "files", name?: string, certificateArn?: string): { apiDomain?: CustomDomain; filesDomain?: CustomDomain } => {
       if (name === undefined && certificateArn === undefined) return {};
       if (name === undefined || certificateArn === undefined) throw new ConfigError(`${kind}DomainName and ${kind}CertificateArn go together.`);
+      // CloudFront takes certificates from us-east-1 only; the deploy would fail after minutes.
+      if (kind === "files" && certificateArn.split(":")[3] !== "us-east-1") throw new ConfigError("filesCertificateArn must be a certificate in us-east-1 (CloudFront's rule).");
       const certificate = Certificate.fromCertificateArn(this, `${kind === "api" ? "Api" : "Files"}Certificate`, certificateArn);
       return { [`${kind}Domain`]: { domainName: name, certificate, ...(zone ? { hostedZone: zone } : {}), createDnsRecords: props.createDnsRecords ?? false } };
     };

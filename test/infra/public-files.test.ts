@@ -152,6 +152,7 @@ describe("the file CDN", () => {
 
   it("refuses a half-given domain, records without a zone, and a files domain without public profiles", () => {
     expect(() => synthBroker({ profiles: PROFILES, filesDomainName: "files.example.com" })).toThrow(/filesDomainName and filesCertificateArn go together/);
+    expect(() => synthBroker({ profiles: PROFILES, filesDomainName: "files.example.com", filesCertificateArn: DOMAINS.apiCertificateArn })).toThrow(/us-east-1/);
     expect(() => synthBroker({ profiles: PROFILES, apiDomainName: DOMAINS.apiDomainName, apiCertificateArn: DOMAINS.apiCertificateArn, createDnsRecords: true })).toThrow(
       /createDnsRecords needs a hostedZone/,
     );
