@@ -194,8 +194,10 @@ export class UploadBroker extends Construct {
         removalPolicy,
         logRetention,
       });
-      // Every function that shows a ticket (or an event) names its fileUrl.
-      for (const f of Object.values(this.functions)) f.function.addEnvironment("PUBLIC_FILES_URL", this.publicFiles.url);
+      // The functions that show a ticket view (or publish an event) name its fileUrl.
+      for (const entry of ["get-upload", "list-uploads", "upload-object", "multipart", "publish-events"] as const) {
+        this.functions[entry].function.addEnvironment("PUBLIC_FILES_URL", this.publicFiles.url);
+      }
     } else if (props.filesDomain) {
       throw new ConfigError("UploadBroker: filesDomain serves public files, but no profile is public.");
     }
