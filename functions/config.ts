@@ -14,6 +14,8 @@ const Env = z.object({
   DYNAMODB_ENDPOINT: z.optional(z.url()),
   /** `true` when the stack scans uploads for malware (GuardDuty); set on the functions that record. */
   MALWARE_SCAN: z._default(z.enum(["true", "false"]), "false"),
+  /** Where the CDN serves public profiles' files (`https://cdn.example.com/`); set when any profile is public. */
+  PUBLIC_FILES_URL: z.optional(z.url()),
 });
 
 export interface Config {
@@ -25,6 +27,8 @@ export interface Config {
   dynamoEndpoint?: string;
   /** Uploads wait in `scanning` until GuardDuty's scan result. */
   malwareScan: boolean;
+  /** The base URL of public files, when any profile is public. */
+  publicFilesUrl?: string;
 }
 
 /**
@@ -42,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     malwareScan: e.MALWARE_SCAN === "true",
     ...(e.S3_ENDPOINT ? { s3Endpoint: e.S3_ENDPOINT } : {}),
     ...(e.DYNAMODB_ENDPOINT ? { dynamoEndpoint: e.DYNAMODB_ENDPOINT } : {}),
+    ...(e.PUBLIC_FILES_URL ? { publicFilesUrl: e.PUBLIC_FILES_URL } : {}),
   };
 }
 

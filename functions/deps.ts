@@ -18,6 +18,7 @@ import type { MultipartSignDeps } from "./domain/sign.js";
 import type { SweepDeps } from "./domain/sweep.js";
 import type { UppyDeps } from "./domain/uppy.js";
 import { loadConfig, type Config } from "./config.js";
+import { fileUrls } from "./domain/public-files.js";
 import type { Clock, Ids, PostSigner, PutSigner, RecordDeps, SignDeps, StatusDeps } from "./ports.js";
 
 // Each factory builds only what its function uses; with `"sideEffects": false` the
@@ -36,6 +37,8 @@ export const ulidIds: Ids = { next: () => ulid(undefined, randomByte) };
 
 const s3 = (config: Config) => s3Client({ region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) });
 const dynamo = (config: Config) => dynamoClient({ region: config.region, ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}) });
+/** `fileUrl` of a ticket view, when the stack serves public files. */
+const viewUrls = (config: Config) => (config.publicFilesUrl ? { fileUrl: fileUrls(config.profiles, config.publicFilesUrl) } : {});
 const signing = (config: Config) => ({
   profiles: config.profiles,
   tickets: new DynamoTicketWriter({ table: config.table, region: config.region, ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}) }),
@@ -70,6 +73,7 @@ export function multipartDeps(config: Config = loadConfig()): { start: Multipart
       signer: new PutPresigner({ bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) }),
       clock: systemClock,
       scan: config.malwareScan,
+      ...viewUrls(config),
     },
   };
 }
@@ -83,6 +87,7 @@ export function afterUploadDeps(config: Config = loadConfig()): AfterUploadDeps 
     multipart: new S3MultipartStore(client, config.bucket),
     signer: new PutPresigner({ bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) }),
     clock: systemClock,
+    ...viewUrls(config),
   };
 }
 
@@ -125,7 +130,7 @@ export function scanResultDeps(config: Config = loadConfig()): ScanResultDeps {
 /** The status functions' dependencies. */
 export function statusDeps(config: Config = loadConfig()): StatusDeps {
   const tickets = new DynamoTicketReader({ table: config.table, region: config.region, ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}) });
-  return { tickets, clock: systemClock };
+  return { tickets, clock: systemClock, ...viewUrls(config) };
 }
 
 /** The sweeper's: the sparse index, tickets, HeadObject/ListObjectsV2/DeleteObject, AbortMultipartUpload. */

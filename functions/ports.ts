@@ -2,6 +2,7 @@
  * What the domain needs from the outside world. Adapters implement these with AWS; tests
  * implement them in memory.
  */
+import type { FileUrls } from "./domain/public-files.js";
 import type { QuotaReservation } from "./domain/quotas.js";
 import type { Profile, Ticket, ViewStatus } from "./schemas.js";
 
@@ -220,6 +221,8 @@ export type TicketReader = Pick<TicketStore, "get" | "listByOwner">;
 export interface StatusDeps {
   tickets: TicketReader;
   clock: Clock;
+  /** Where completed uploads of public profiles are served. @default - no fileUrl */
+  fileUrl?: FileUrls;
 }
 
 /** Everything a signing use case needs; `S` is the signer it uses (PUT, POST or both). */
@@ -258,4 +261,18 @@ export interface MetricSink {
   count(name: string, value: number, dimensions?: Record<string, string>): void;
   /** Emits everything counted so far. */
   flush(): void;
+}
+
+/** The served copies of public files (`PUBLIC_PREFIX`) and the CDN in front of them. */
+export interface FileServer {
+  /**
+   * Copies the upload at `from` to the served key `to`, only while its ETag is still `etag`, with
+   * its content type and the served `Cache-Control` and without its user metadata. False when the
+   * upload is gone or was replaced (a later ticket change then says what to serve).
+   */
+  copy(from: string, to: string, etag: string): Promise<boolean>;
+  /** Deletes served copies; missing ones are not an error. */
+  remove(keys: string[]): Promise<void>;
+  /** Drops these paths from the CDN's caches; `reference` makes a retried call the same request. */
+  invalidate(paths: string[], reference: string): Promise<void>;
 }

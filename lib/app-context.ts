@@ -27,6 +27,9 @@ const List = z.union([z.array(z.string()), z.string()]).transform((value, ctx) =
   }
   return list.data.map((s) => s.trim()).filter(Boolean);
 });
+const Flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+const HostName = z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, "must be a lowercase host name");
+const CertificateArn = z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, "must be an ACM certificate ARN");
 const RETENTION_DAYS = Object.values(RetentionDays).filter((v): v is number => typeof v === "number");
 
 /** Every context key the app reads (`cdk deploy -c key=value` or cdk.json "context"). */
@@ -49,7 +52,19 @@ export const AppContext = z.object({
   eventBusName: z.string().regex(/^[A-Za-z0-9._\-/]{1,256}$/, "must be an EventBridge event bus name").optional(),
   webhookUrl: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
   /** GuardDuty Malware Protection for S3 on uploads (`-c malwareScan=true`, or a boolean in cdk.json). */
-  malwareScan: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).optional(),
+  malwareScan: Flag.optional(),
+  /** SSE-KMS with a new customer-managed key (`-c kmsEncryption=true`), or with an existing one (`kmsKeyArn`). */
+  kmsEncryption: Flag.optional(),
+  kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, "must be a KMS key ARN").optional(),
+  /** Custom domains: each name with its ACM certificate (the files one in us-east-1). */
+  apiDomainName: HostName.optional(),
+  apiCertificateArn: CertificateArn.optional(),
+  filesDomainName: HostName.optional(),
+  filesCertificateArn: CertificateArn.optional(),
+  /** The Route 53 zone for the custom domains' alias records, created only with `createDnsRecords=true`. */
+  hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route 53 hosted zone id").optional(),
+  hostedZoneName: HostName.optional(),
+  createDnsRecords: Flag.optional(),
 });
 export type AppContext = z.infer<typeof AppContext>;
 
@@ -90,6 +105,15 @@ export function stackPropsFromContext(node: Node, cwd = process.cwd()): { stackN
     eventBusName: c.eventBusName,
     webhookUrl: c.webhookUrl,
     malwareScan: c.malwareScan,
+    kmsEncryption: c.kmsEncryption,
+    kmsKeyArn: c.kmsKeyArn,
+    apiDomainName: c.apiDomainName,
+    apiCertificateArn: c.apiCertificateArn,
+    filesDomainName: c.filesDomainName,
+    filesCertificateArn: c.filesCertificateArn,
+    hostedZoneId: c.hostedZoneId,
+    hostedZoneName: c.hostedZoneName,
+    createDnsRecords: c.createDnsRecords,
   };
   // Unset keys stay absent, so every construct applies its own documented default.
   return { stackName: c.stackName, props: Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) };

@@ -45,6 +45,11 @@ export interface CompletionEventsProps {
   readonly webhookApiKeyHeader?: string;
   /** Where the failure alarms notify. @default - no action; the alarms show in the console */
   readonly alarmTopic?: ITopic;
+  /**
+   * The publish function also serves public files: it must hear of every change of a completed
+   * ticket too (see `streamFilters`). @default false
+   */
+  readonly servesFiles?: boolean;
 }
 
 /**
@@ -88,7 +93,7 @@ export class CompletionEvents extends Construct {
         retryAttempts: props.retryAttempts ?? 5,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.failureQueue),
-        filters: streamFilters(),
+        filters: streamFilters(props.servesFiles),
       }),
     );
     this.eventBus.grantPutEventsTo(props.publishFunction);
@@ -145,8 +150,12 @@ export class CompletionEvents extends Construct {
  * key is matched (what Lambda documents for DynamoDB sources): a MODIFY record has both
  * images, an INSERT only the new one, a REMOVE (TTL) none with a status, so no eventName is needed.
  * `anything-but` never matches a missing field, so the MODIFY filters miss inserts.
+ *
+ * With `servesFiles`, the served copy of a completed ticket must follow it wherever it goes
+ * (completed again with other bytes, back to scanning): every change to or from `completed`, any
+ * change from pending or scanning to another final status, and inserts. Still four filters.
  */
-export function streamFilters(): Array<Record<string, unknown>> {
+export function streamFilters(servesFiles = false): Array<Record<string, unknown>> {
   const changedTo = (status: string) =>
     FilterCriteria.filter({
       dynamodb: { NewImage: { status: { S: FilterRule.isEqual(status) } }, OldImage: { status: { S: FilterRule.notEquals(status) } } },
@@ -155,7 +164,14 @@ export function streamFilters(): Array<Record<string, unknown>> {
     // `pending` too: a new ticket is counted as issued (the sign functions stay free of a metrics library).
     dynamodb: { NewImage: { status: { S: FilterRule.or(...EVENT_STATUSES, "pending") } }, OldImage: { status: { S: FilterRule.notExists() } } },
   });
-  return [...EVENT_STATUSES.map(changedTo), inserted];
+  if (!servesFiles) return [...EVENT_STATUSES.map(changedTo), inserted];
+  const others = EVENT_STATUSES.filter((s) => s !== "completed");
+  return [
+    FilterCriteria.filter({ dynamodb: { NewImage: { status: { S: FilterRule.isEqual("completed") } } } }),
+    FilterCriteria.filter({ dynamodb: { OldImage: { status: { S: FilterRule.isEqual("completed") } } } }),
+    FilterCriteria.filter({ dynamodb: { NewImage: { status: { S: FilterRule.or(...others) } }, OldImage: { status: { S: FilterRule.or("pending", "scanning") } } } }),
+    inserted,
+  ];
 }
 
 function checkWebhookUrl(url: string): void {

@@ -1,7 +1,9 @@
 import { Duration, Validations, type RemovalPolicy } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
+  ApiMapping,
   CorsHttpMethod,
+  DomainName,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
@@ -10,6 +12,7 @@ import {
   HttpStage,
   type CfnStage,
   LogGroupLogDestination,
+  SecurityPolicy,
   type IHttpRouteAuthorizer,
   type ThrottleSettings,
 } from "aws-cdk-lib/aws-apigatewayv2";
@@ -20,7 +23,9 @@ import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 import { routeKey, routes, type HttpEntry, type Route } from "../functions/routes.js";
+import { ApiGatewayv2DomainProperties } from "aws-cdk-lib/aws-route53-targets";
 import { alarmOnAny } from "./alarms.js";
+import { aliasRecords, checkCustomDomain, type CustomDomain } from "./custom-domain.js";
 import { validateCorsOrigins } from "./cors-origins.js";
 import { CORS_MAX_AGE, DEFAULT_LOG_RETENTION, DEFAULT_REMOVAL_POLICY, DEFAULT_THROTTLE } from "./secure-defaults.js";
 
@@ -44,6 +49,8 @@ export interface UploadApiProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Where the 5xx alarm notifies. @default - no action */
   readonly alarmTopic?: ITopic;
+  /** Serve the API under a domain of yours (a regional endpoint, TLS 1.2). @default - the execute-api URL only */
+  readonly domain?: CustomDomain;
 }
 
 /** The HTTP API: JWT-guarded routes, CORS for the configured origins, throttling, JSON access logs. */
@@ -52,9 +59,16 @@ export class UploadApi extends Construct {
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
   readonly serverErrorsAlarm: Alarm;
+  /** The custom domain, with `domain`. */
+  readonly domainName?: DomainName;
+  private readonly customHost?: string;
 
   constructor(scope: Construct, id: string, props: UploadApiProps) {
     super(scope, id);
+    if (props.domain) {
+      checkCustomDomain(props.domain, "UploadApi domain");
+      this.customHost = props.domain.domainName;
+    }
     const origins = validateCorsOrigins(props.corsOrigins ?? []);
     const table: readonly Route[] = props.routes ?? routes;
     this.api = new HttpApi(this, "HttpApi", {
@@ -130,6 +144,14 @@ export class UploadApi extends Construct {
       reason: "$default only answers 404 not_found for routes that do not exist; it serves no data.",
     });
 
+    if (props.domain) {
+      this.domainName = new DomainName(this, "DomainName", {
+        domainName: props.domain.domainName, certificate: props.domain.certificate, securityPolicy: SecurityPolicy.TLS_1_2,
+      });
+      new ApiMapping(this, "DomainMapping", { api: this.api, domainName: this.domainName, stage: this.stage });
+      aliasRecords(this, "DnsRecords", props.domain, new ApiGatewayv2DomainProperties(this.domainName.regionalDomainName, this.domainName.regionalHostedZoneId));
+    }
+
     // Handlers answer every expected failure themselves; a 5xx is a bug, a crash or a timeout.
     this.serverErrorsAlarm = alarmOnAny(this, "ServerErrorsAlarm", {
       description: "upload-broker API answered 5xx (internal error, crash or integration timeout).",
@@ -138,9 +160,9 @@ export class UploadApi extends Construct {
     });
   }
 
-  /** The API's base URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/`. */
+  /** The API's base URL: `https://<custom domain>/`, or e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/`. */
   get url(): string {
-    return this.stage.url;
+    return this.customHost ? `https://${this.customHost}/` : this.stage.url;
   }
 }
 

@@ -1,9 +1,11 @@
-import { Duration, Stack, Validations, type RemovalPolicy } from "aws-cdk-lib";
+import { Duration, Validations, type RemovalPolicy } from "aws-cdk-lib";
 import type { ThrottleSettings } from "aws-cdk-lib/aws-apigatewayv2";
 import type { UserPoolClientProps, UserPoolProps } from "aws-cdk-lib/aws-cognito";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { IEventBus } from "aws-cdk-lib/aws-events";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { IKey } from "aws-cdk-lib/aws-kms";
+import type { PriceClass } from "aws-cdk-lib/aws-cloudfront";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -18,11 +20,16 @@ import { parseProfiles } from "../functions/domain/profiles.js";
 import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
 import { ConfigError } from "../functions/errors.js";
 import type { Profile, ProfileSchema } from "../functions/schemas.js";
+import { publicProfileNames } from "../functions/domain/public-files.js";
+import { grantObjectKey, OBJECT_KEY_USES } from "./bucket-key.js";
 import { CompletionEvents } from "./completion-events.js";
+import type { CustomDomain } from "./custom-domain.js";
+import { PublicFiles } from "./public-files.js";
 import { MalwareScan } from "./malware-scan.js";
 import { BrokerDashboard } from "./dashboard.js";
 import { RecordEvents } from "./record-events.js";
 import { Sweeper } from "./sweeper.js";
+import { resourceFinding } from "./nag-findings.js";
 import { MAX_PROFILES_ENV_BYTES } from "./secure-defaults.js";
 import { TicketTable, type TicketTableOverrides } from "./ticket-table.js";
 import { UploadApi } from "./upload-api.js";
@@ -79,6 +86,18 @@ export interface UploadBrokerProps {
    * scan found no threat. @default false
    */
   readonly malwareScan?: boolean;
+  /**
+   * Encrypt the new upload bucket with this customer-managed KMS key (SSE-KMS with S3 Bucket
+   * Keys); each function that reads or writes objects is granted exactly the key use it needs.
+   * Presigned uploads are unchanged for clients. @default - S3-managed encryption (SSE-S3)
+   */
+  readonly encryptionKey?: IKey;
+  /** Serve the API under a domain of yours. @default - the execute-api URL */
+  readonly apiDomain?: CustomDomain;
+  /** Serve public files under a domain of yours (certificate in us-east-1). @default - the distribution's cloudfront.net name */
+  readonly filesDomain?: CustomDomain;
+  /** Edge locations of the file CDN. @default PriceClass.PRICE_CLASS_100 */
+  readonly filesPriceClass?: PriceClass;
 }
 
 /**
@@ -101,6 +120,8 @@ export class UploadBroker extends Construct {
   /** The operator's CloudWatch dashboard. */
   readonly dashboard: BrokerDashboard;
   readonly profiles: readonly Profile[];
+  /** The file CDN, when any profile is public. */
+  readonly publicFiles?: PublicFiles;
 
   constructor(scope: Construct, id: string, props: UploadBrokerProps = {}) {
     super(scope, id);
@@ -128,6 +149,7 @@ export class UploadBroker extends Construct {
       corsOrigins: props.corsOrigins,
       removalPolicy,
       logRetention,
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
     }).bucket;
     this.table = new TicketTable(this, "Tickets", {
       existingTable: props.existingTable,
@@ -160,6 +182,25 @@ export class UploadBroker extends Construct {
       for (const entry of ["record-upload", "multipart", "uppy", "sweep"] as const) this.functions[entry].function.addEnvironment("MALWARE_SCAN", "true");
     }
     this.grantLeastPrivilege();
+    for (const [entry, uses] of Object.entries(OBJECT_KEY_USES)) grantObjectKey(this.bucket, this.functions[entry as FunctionEntry].function, uses);
+    const publicProfiles = publicProfileNames(this.profiles);
+    if (publicProfiles.length > 0) {
+      this.publicFiles = new PublicFiles(this, "PublicFiles", {
+        bucket: this.bucket,
+        publicProfiles,
+        serverFunction: this.functions["publish-events"].function,
+        ...(props.filesDomain ? { domain: props.filesDomain } : {}),
+        ...(props.filesPriceClass ? { priceClass: props.filesPriceClass } : {}),
+        removalPolicy,
+        logRetention,
+      });
+      // The functions that show a ticket view (or publish an event) name its fileUrl.
+      for (const entry of ["get-upload", "list-uploads", "upload-object", "multipart", "publish-events"] as const) {
+        this.functions[entry].function.addEnvironment("PUBLIC_FILES_URL", this.publicFiles.url);
+      }
+    } else if (props.filesDomain) {
+      throw new ConfigError("UploadBroker: filesDomain serves public files, but no profile is public.");
+    }
 
     this.api = new UploadApi(this, "Api", {
       authorizer: this.auth.authorizer,
@@ -169,6 +210,7 @@ export class UploadBroker extends Construct {
       removalPolicy,
       logRetention,
       alarmTopic,
+      ...(props.apiDomain ? { domain: props.apiDomain } : {}),
     });
     this.deadLetterQueue = new RecordEvents(this, "RecordEvents", {
       bucket: this.bucket,
@@ -184,6 +226,7 @@ export class UploadBroker extends Construct {
       webhookUrl: props.webhookUrl,
       webhookSecret: props.webhookSecret,
       alarmTopic,
+      servesFiles: this.publicFiles !== undefined,
     });
     if (props.malwareScan) {
       this.malwareScan = new MalwareScan(this, "MalwareScan", {
@@ -241,7 +284,7 @@ export class UploadBroker extends Construct {
       new PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": [`${UPLOADS_PREFIX}*`] } } }),
     );
 
-    const finding = `AwsSolutions-IAM5[Resource::${flattenReference(Stack.of(this).resolve(uploads))}]`;
+    const finding = resourceFinding(this, uploads);
     for (const entry of ["sign-put", "sign-post", "multipart", "upload-object", "uppy", "record-upload", "scan-result", "sweep"] as const) {
       Validations.of(this.functions[entry].role).acknowledge({
         id: finding,
@@ -251,22 +294,6 @@ export class UploadBroker extends Construct {
   }
 }
 
-/** A resolved CloudFormation value as cdk-nag names it in a finding, e.g. `<BucketX.Arn>/uploads/*`. */
-function flattenReference(value: unknown): string {
-  if (typeof value === "string") return value.replace(/\$\{/g, "<").replace(/\}/g, ">");
-  const node = value as Record<string, unknown>;
-  if (Array.isArray(node["Fn::Join"])) {
-    const [delimiter, items] = node["Fn::Join"] as [string, unknown[]];
-    return items.map(flattenReference).join(delimiter);
-  }
-  if (Array.isArray(node["Fn::GetAtt"])) {
-    const [resource, attribute] = node["Fn::GetAtt"] as [string, string];
-    return `<${resource}.${attribute}>`;
-  }
-  if (node["Fn::Sub"] !== undefined) return flattenReference(node["Fn::Sub"]);
-  if (node.Ref !== undefined) return `<${flattenReference(node.Ref)}>`;
-  return JSON.stringify(value);
-}
 /**
  * A function's description: its routes, `GET /a, POST /b`; past Lambda's 256 characters (the
  * six Uppy routes) the paths' common prefix is named once: `under /uppy/{profile}/s3: GET params, …`.

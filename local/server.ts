@@ -27,6 +27,7 @@ import { demoAssets } from "./demo/assets.js";
 import { EMBEDDED_S3_CREDENTIALS, LOCAL_DYNAMO_CREDENTIALS, startEmbeddedDynamo, startEmbeddedS3, type Embedded } from "./embedded.js";
 import { toHttpEvent } from "./http-event.js";
 import { publishingTicketStore, webhookPublisher } from "./webhook.js";
+import { localPublicFiles } from "./public-files.js";
 import { assertReachable, ensureBucket, ensureTable } from "./resources.js";
 import { toAwsS3Event } from "./s3-events.js";
 
@@ -98,13 +99,14 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   // No change stream here: every ticket change is published (logged, and POSTed to
   // WEBHOOK_URL when set) as the deployed stack's stream would, without ever blocking.
   const store = new DynamoTicketStore(dynamo, TABLE);
+  const files = localPublicFiles({ url, profiles: config.profiles, tickets: store, s3, bucket: config.bucket });
   const tickets = publishingTicketStore(store, config.bucket, webhookPublisher(config.webhookUrl, logger), (error) =>
     logger.warn("completion event not published", { error: String(error) }),
-  );
+  files.deps.fileUrl);
   const signer = s3Signer({ bucket: config.bucket, region: config.region, endpoint: s3Endpoint, credentials });
   const writer = new DynamoTicketWriter({ table: TABLE, region: config.region, endpoint: dynamoEndpoint, credentials: LOCAL_DYNAMO_CREDENTIALS });
   const sign = { profiles: config.profiles, signer, tickets: writer, clock: systemClock, ids: ulidIds };
-  const status = { tickets, clock: systemClock };
+  const status = { tickets, clock: systemClock, ...files.deps };
   const objects = new S3ObjectStore(s3, config.bucket);
   // s3rver has no ListParts and no AbortMultipartUpload: those answer 501 with what to do.
   const multipartStore = new S3MultipartStore(s3, config.bucket, config.s3Endpoint ? {} : {
@@ -112,7 +114,7 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   });
   const multipart = {
     start: { ...sign, multipart: multipartStore },
-    parts: { profiles: config.profiles, tickets, objects, multipart: multipartStore, signer, clock: systemClock },
+    parts: { profiles: config.profiles, tickets, objects, multipart: multipartStore, signer, clock: systemClock, ...files.deps },
   };
   // s3rver names a completed multipart upload `ObjectCreated:Post`: its event names prove nothing.
   const record = makeRecordHandler({ bucket: config.bucket, tickets, objects, clock: systemClock, unreliableEventNames: !config.s3Endpoint, profiles: config.profiles });
@@ -125,7 +127,7 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   };
 
   // The contract's routes, from the table; then local mode's own.
-  const afterUpload = { tickets, objects, multipart: multipartStore, signer, clock: systemClock };
+  const afterUpload = { tickets, objects, multipart: multipartStore, signer, clock: systemClock, ...files.deps };
   const usage = { profiles: config.profiles, counters: store, clock: systemClock };
   const handlers = makeRouteHandlers({ sign, status, multipart, afterUpload, usage });
   const table: LocalRoute[] = [
@@ -147,6 +149,7 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
       }),
     },
     { method: "GET", path: "/.well-known/jwks.json", auth: false, handler: async () => ok(await auth.jwks()) },
+    ...files.routes,
     { method: "GET", path: "/", auth: false, handler: async () => demo.page },
     { method: "GET", path: "/demo.js", auth: false, handler: async () => demo.script },
   ].map((route) => ({ ...route, pattern: new RegExp(`^${route.path.replace(/\./g, "\\.").replace(/\{(\w+)\}/g, "(?<$1>[^/]+)")}$`) }));

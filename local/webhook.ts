@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { transitionEvent, type CompletionEvent, type EventPublisher } from "../functions/domain/events.js";
+import type { FileUrls } from "../functions/domain/public-files.js";
 import type { TicketStore } from "../functions/ports.js";
 import type { Ticket } from "../functions/schemas.js";
 
@@ -110,6 +111,7 @@ export function publishingTicketStore(
   bucket: string,
   publisher: EventPublisher,
   onError: (error: unknown) => void = () => {},
+  fileUrl?: FileUrls,
 ): TicketStore {
   return {
     get: (uploadId) => store.get(uploadId),
@@ -118,7 +120,7 @@ export function publishingTicketStore(
       if (!(await store.update(before, changes))) return false;
       try {
         // The update applied exactly to `before` (it was conditional on its version).
-        const event = transitionEvent(before, applyChanges(before, changes), bucket);
+        const event = transitionEvent(before, applyChanges(before, changes), bucket, undefined, fileUrl);
         if (event) publisher.publish([event]).catch(onError);
       } catch (error) {
         onError(error);

@@ -19,6 +19,7 @@ export interface Routes {
         methods: Array<"put" | "post" | "multipart">;
         expiresInSeconds: number;
         metadataKeys: Array<string>;
+        public: boolean;
         restricted: boolean;
       }>;
     };
@@ -168,6 +169,7 @@ export interface Routes {
       partSize?: number;
       partCount?: number;
       status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
+      fileUrl?: string;
     };
   };
   /** `GET /uploads/{uploadId}`: The caller's ticket and its status. */
@@ -191,6 +193,7 @@ export interface Routes {
       partSize?: number;
       partCount?: number;
       status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
+      fileUrl?: string;
     };
   };
   /** `DELETE /uploads/{uploadId}`: Aborts a pending upload or deletes a completed object; the ticket view after it. Idempotent. */
@@ -214,6 +217,7 @@ export interface Routes {
       partSize?: number;
       partCount?: number;
       status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
+      fileUrl?: string;
     };
   };
   /** `GET /uploads/{uploadId}/download`: A presigned GET (5 minutes) that saves a completed upload under its original name. */
@@ -267,6 +271,7 @@ export interface Routes {
         partSize?: number;
         partCount?: number;
         status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
+        fileUrl?: string;
       }>;
       nextCursor: string | null;
     };

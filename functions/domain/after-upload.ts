@@ -9,6 +9,7 @@ import type { DownloadResponse, Ticket, TicketView } from "../schemas.js";
 import { parseObjectKey, sanitizeFilename } from "./keys.js";
 import { DOWNLOAD_URL_SECONDS, PENDING_TICKET_RETENTION_SECONDS } from "./limits.js";
 import type { Principal } from "./principal.js";
+import type { FileUrls } from "./public-files.js";
 import { ticketView } from "./uploads.js";
 
 export interface AfterUploadDeps {
@@ -17,6 +18,8 @@ export interface AfterUploadDeps {
   multipart: Pick<MultipartStore, "abort">;
   signer: GetSigner;
   clock: Clock;
+  /** Where completed uploads of public profiles are served. @default - no fileUrl */
+  fileUrl?: FileUrls;
 }
 
 async function own(deps: Pick<AfterUploadDeps, "tickets">, principal: Principal, uploadId: string): Promise<Ticket> {
@@ -63,7 +66,7 @@ export async function deleteUpload(deps: AfterUploadDeps, principal: Principal, 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const ticket = await own(deps, principal, uploadId);
     const now = deps.clock.now();
-    const view = ticketView(ticket, now);
+    const view = ticketView(ticket, now, deps.fileUrl);
     if (view.status !== "pending" && view.status !== "completed" && view.status !== "scanning") return view;
     // A stored object (completed, or waiting for its malware scan) is deleted; its late scan
     // result then finds no ticket holding it.

@@ -4,6 +4,7 @@
  */
 import * as z from "zod/mini";
 import { IsoDate, Ticket } from "../schemas/tickets.js";
+import type { FileUrls } from "./public-files.js";
 
 /** The `source` of every event the broker publishes. */
 export const EVENT_SOURCE = "upload-broker";
@@ -38,6 +39,8 @@ export const CompletionEventDetail = z.strictObject({
   metadata: z.record(z.string(), z.string()),
   status: z.enum(["completed", "rejected", "aborted", "deleted"]),
   rejectReason: z.optional(z.string()),
+  /** Completed uploads of a public profile: where anyone can fetch the file (the CDN). */
+  fileUrl: z.optional(z.string()),
   /** When the change happened; see `transitionEvent`. */
   at: IsoDate,
 });
@@ -80,12 +83,16 @@ const FILENAME_PLACEHOLDER = "${filename}";
  * rejected (which has no time of its own) `objectModifiedAt`, when S3 received the refused
  * object, which the record step rejects right then. Only when that field is missing does
  * `changedAt` (the stream record's time, when the caller has one) or else `createdAt` stand in.
+ * `fileUrl` names where a completed upload of a public profile is served.
  */
-export function transitionEvent(before: EventTicket | undefined, after: EventTicket, bucket: string, changedAt?: string): CompletionEvent | undefined {
+export function transitionEvent(
+  before: EventTicket | undefined, after: EventTicket, bucket: string, changedAt?: string, fileUrl?: FileUrls,
+): CompletionEvent | undefined {
   const { status } = after;
   if (!isEventStatus(status) || before?.status === status) return undefined;
   const own = status === "completed" ? after.completedAt : status === "rejected" ? after.objectModifiedAt : after.deletedAt;
   const keyName = after.key.slice(after.key.lastIndexOf("/") + 1);
+  const url = fileUrl?.(after);
   const detail: CompletionEventDetail = {
     uploadId: after.uploadId,
     owner: after.owner,
@@ -99,6 +106,7 @@ export function transitionEvent(before: EventTicket | undefined, after: EventTic
     metadata: after.metadata,
     status,
     ...(status === "rejected" && after.rejectReason !== undefined ? { rejectReason: after.rejectReason } : {}),
+    ...(url !== undefined ? { fileUrl: url } : {}),
     at: own ?? changedAt ?? after.createdAt,
   };
   return { source: EVENT_SOURCE, detailType: DETAIL_TYPES[status], detail };

@@ -9,6 +9,7 @@ import type { CompleteRequest, ListPartsResponse, Profile, SignPartsRequest, Sig
 import { DEFAULT_EXPIRES_IN_SECONDS } from "./limits.js";
 import { partLength } from "./parts.js";
 import type { Principal } from "./principal.js";
+import type { FileUrls } from "./public-files.js";
 import { recordUpload } from "./record.js";
 import { ticketView } from "./uploads.js";
 
@@ -22,6 +23,8 @@ export interface MultipartDeps {
   clock: Clock;
   /** Malware scanning is on: a completed upload waits in `scanning` (see `RecordDeps.scan`). */
   scan?: boolean;
+  /** Where completed uploads of public profiles are served. @default - no fileUrl */
+  fileUrl?: FileUrls;
 }
 
 type MultipartTicket = Ticket & Required<Pick<Ticket, "partSize" | "partCount" | "s3UploadId" | "declaredSize">>;
@@ -95,7 +98,7 @@ export async function completeUpload(deps: MultipartDeps, principal: Principal, 
     // A rejected object whose delete failed the first time is deleted now (the record step
     // deletes what a rejected ticket still finds); the answer is the same view either way.
     if (ticket.status === "rejected") await recordUpload(deps, ticket.key, { eventName: "ObjectCreated:CompleteMultipartUpload" });
-    return ticketView((await deps.tickets.get(uploadId)) ?? ticket, deps.clock.now());
+    return ticketView((await deps.tickets.get(uploadId)) ?? ticket, deps.clock.now(), deps.fileUrl);
   }
   assertOpen(ticket, deps.clock.now());
   const problems = partListProblems(input.parts, ticket.partCount);
@@ -104,5 +107,5 @@ export async function completeUpload(deps: MultipartDeps, principal: Principal, 
   const result = await recordUpload(deps, ticket.key, { eventName: "ObjectCreated:CompleteMultipartUpload" });
   if (result.outcome === "gone") throw new InvalidStateError("S3 holds no such upload any more (aborted, or expired and cleaned up).");
   const after = await deps.tickets.get(uploadId);
-  return ticketView(after ?? ticket, deps.clock.now());
+  return ticketView(after ?? ticket, deps.clock.now(), deps.fileUrl);
 }

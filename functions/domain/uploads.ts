@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError } from "../errors.js";
 import type { StatusDeps, TicketPosition } from "../ports.js";
 import { TicketView, type ListUploadsQuery, type ListUploadsResponse, type Ticket, type ViewStatus } from "../schemas.js";
 import { ULID } from "./keys.js";
+import type { FileUrls } from "./public-files.js";
 import { EXPIRED_GRACE_SECONDS } from "./limits.js";
 import type { Principal } from "./principal.js";
 
@@ -14,13 +15,15 @@ function viewStatus(ticket: Ticket, now: Date): ViewStatus {
   return ticket.status === "pending" && ticket.expiresAt < expiredBefore(now) ? "expired" : ticket.status;
 }
 
-/** The ticket fields a client sees (all of `TicketView` but the derived status). */
-const VIEW_FIELDS = Object.keys(TicketView.shape).filter((name) => name !== "status") as Array<keyof Ticket>;
+/** The ticket fields a client sees (all of `TicketView` but the derived status and file URL). */
+const VIEW_FIELDS = Object.keys(TicketView.shape).filter((name) => name !== "status" && name !== "fileUrl") as Array<keyof Ticket>;
 
-/** What a client sees of its ticket. */
-export function ticketView(ticket: Ticket, now: Date): TicketView {
+/** What a client sees of its ticket; `fileUrl` names where a public profile's completed upload is served. */
+export function ticketView(ticket: Ticket, now: Date, fileUrl?: FileUrls): TicketView {
   const view: Record<string, unknown> = { status: viewStatus(ticket, now) };
   for (const name of VIEW_FIELDS) if (ticket[name] !== undefined) view[name] = ticket[name];
+  const url = fileUrl?.(ticket);
+  if (url !== undefined) view.fileUrl = url;
   return view as TicketView;
 }
 
@@ -28,7 +31,7 @@ export function ticketView(ticket: Ticket, now: Date): TicketView {
 export async function getUpload(deps: StatusDeps, principal: Principal, uploadId: string): Promise<TicketView> {
   const ticket = ULID.test(uploadId) ? await deps.tickets.get(uploadId) : undefined;
   if (!ticket || ticket.owner !== principal.sub) throw new NotFoundError("No such upload.");
-  return ticketView(ticket, deps.clock.now());
+  return ticketView(ticket, deps.clock.now(), deps.fileUrl);
 }
 
 /** `GET /uploads`: the caller's tickets, newest first, paged by an opaque cursor. */
@@ -40,7 +43,7 @@ export async function listUploads(deps: StatusDeps, principal: Principal, query:
     ...(query.status ? { status: query.status } : {}),
     expiredBefore: expiredBefore(now),
   });
-  return { items: page.items.map((t) => ticketView(t, now)), nextCursor: page.next ? encodeCursor(page.next) : null };
+  return { items: page.items.map((t) => ticketView(t, now, deps.fileUrl)), nextCursor: page.next ? encodeCursor(page.next) : null };
 }
 
 /**

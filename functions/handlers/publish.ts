@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "zod/mini";
 import { EventTicket, transitionEvent, type CompletionEvent, type EventPublisher } from "../domain/events.js";
+import { servingChange, type FileUrls, type ServingChange } from "../domain/public-files.js";
 import { countsOf, type TicketCount } from "../domain/ticket-metrics.js";
 import { logger } from "../log.js";
-import type { MetricSink } from "../ports.js";
+import type { FileServer, MetricSink } from "../ports.js";
 
 /** What the handler reads of a DynamoDB Streams record (images in DynamoDB JSON). */
 const StreamRecord = z.object({
@@ -30,6 +32,23 @@ export interface PublishDeps {
   bucket: string;
   /** Where the tickets' counts go (issued, completed, rejected, …). @default - not counted */
   metrics?: MetricSink;
+  /** Public files: served copies made and removed before the change is announced. @default - none served */
+  files?: PublicFileDeps;
+}
+
+/** What serving public files takes: the copies, which profiles are public, and their URLs. */
+export interface PublicFileDeps {
+  server: FileServer;
+  publicProfiles: ReadonlySet<string>;
+  fileUrl: FileUrls;
+}
+
+/** One stream record read: its identifier, the event it publishes and what it asks of a served copy. */
+interface ReadRecord {
+  id?: string;
+  event?: CompletionEvent;
+  serving?: ServingChange;
+  counts?: TicketCount[];
 }
 
 type Image = Parameters<typeof unmarshall>[0];
@@ -46,8 +65,8 @@ function ticketOf(image: Record<string, unknown> | undefined, id: string): Event
   return undefined;
 }
 
-/** One stream record read: its identifier and the event it publishes, if any. */
-function eventOf(raw: unknown, bucket: string): { id?: string; event?: CompletionEvent; counts?: TicketCount[] } {
+/** One stream record read. */
+function eventOf(raw: unknown, bucket: string, files: PublicFileDeps | undefined): ReadRecord {
   const parsed = StreamRecord.safeParse(raw);
   if (!parsed.success) {
     logger.error("malformed DynamoDB stream record ignored", { issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) });
@@ -59,14 +78,38 @@ function eventOf(raw: unknown, bucket: string): { id?: string; event?: Completio
   if (!after) return { ...(id ? { id } : {}) };
   const before = ticketOf(dynamodb.OldImage, id ?? "?");
   const changedAt = dynamodb.ApproximateCreationDateTime !== undefined ? new Date(dynamodb.ApproximateCreationDateTime * 1000).toISOString() : undefined;
-  const event = transitionEvent(before, after, bucket, changedAt);
-  return { ...(id ? { id } : {}), ...(event ? { event } : {}), counts: countsOf(before, after) };
+  const event = transitionEvent(before, after, bucket, changedAt, files?.fileUrl);
+  const serving = files ? servingChange(before, after, files.publicProfiles) : undefined;
+  return { ...(id ? { id } : {}), ...(event ? { event } : {}), ...(serving ? { serving } : {}), counts: countsOf(before, after) };
+}
+
+/**
+ * Makes the served copies match the records' tickets, in stream order, then drops the changed
+ * paths from the CDN in one invalidation. A copy whose upload was replaced or deleted meanwhile
+ * is skipped: the later change that did it comes through the stream too.
+ */
+async function serve(files: PublicFileDeps, chunk: ReadRecord[]): Promise<void> {
+  const paths: string[] = [];
+  for (const { serving } of chunk) {
+    if (!serving) continue;
+    if (serving.remove.length > 0) await files.server.remove(serving.remove);
+    if (serving.copy && !(await files.server.copy(serving.copy.from, serving.copy.to, serving.copy.etag))) {
+      logger.info("upload changed before it was served; the later change serves it", { key: serving.copy.from });
+    }
+    paths.push(...serving.invalidate);
+  }
+  if (paths.length === 0) return;
+  // The same records retried make the same request, which CloudFront answers with the first invalidation.
+  const reference = createHash("sha256").update(JSON.stringify([chunk.map((r) => r.id), paths])).digest("base64url");
+  await files.server.invalidate([...new Set(paths)], reference);
 }
 
 /**
  * The ticket table's stream handler: every change of a ticket to a final status is published
  * (the stream is the source, so a change is published even when the function that made it
- * crashed right after). Records are published in order, ten at a time; when a publish fails,
+ * crashed right after). With public files, a record's served copy is made (or removed) before its
+ * event is published, so whoever hears of a completed upload can fetch its `fileUrl` at once.
+ * Records are published in order, ten at a time; when a publish fails,
  * that record and every later one are reported as failures, so Lambda retries from there
  * (bisecting, then parking the batch on the on-failure queue) and nothing is skipped.
  */
@@ -76,16 +119,18 @@ export const makePublishHandler = (deps: PublishDeps) => async (event: unknown):
     logger.error("not a DynamoDB stream event; ignored");
     return { batchItemFailures: [] };
   }
-  const records = body.data.Records.map((raw) => eventOf(raw, deps.bucket));
-  const publishable = records.flatMap((record, index) => (record.event ? [{ index, event: record.event }] : []));
+  const records = body.data.Records.map((raw) => eventOf(raw, deps.bucket, deps.files));
+  const publishable = records.flatMap((record, index) => (record.event || record.serving ? [{ index, record }] : []));
   for (let start = 0; start < publishable.length; start += PUBLISH_CHUNK) {
     const chunk = publishable.slice(start, start + PUBLISH_CHUNK);
     try {
-      await deps.publisher.publish(chunk.map((c) => c.event));
-      for (const { event: e } of chunk) logger.info("completion event published", { detailType: e.detailType, uploadId: e.detail.uploadId });
+      if (deps.files) await serve(deps.files, chunk.map((c) => c.record));
+      const events = chunk.flatMap((c) => (c.record.event ? [c.record.event] : []));
+      if (events.length > 0) await deps.publisher.publish(events);
+      for (const e of events) logger.info("completion event published", { detailType: e.detailType, uploadId: e.detail.uploadId });
     } catch (error) {
       const failed = records.slice(chunk[0]!.index).flatMap((r) => (r.id ? [{ itemIdentifier: r.id }] : []));
-      logger.error("publishing completion events failed; retried from the first failed record", {
+      logger.error("serving or publishing failed; retried from the first failed record", {
         failed: failed.length,
         error: error instanceof Error ? error : String(error),
       });

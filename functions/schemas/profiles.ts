@@ -37,6 +37,11 @@ export const ProfileFields = z.strictObject({
         pending: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_PENDING_QUOTA))),
       }),
     ),
+    /**
+     * Completed uploads are served to anyone through the stack's CDN at `fileUrl` (avatars,
+     * product photos); nothing else of the bucket is. @default false
+     */
+    public: z._default(z.boolean().check(z.describe("Completed uploads are served to anyone through the CDN at their fileUrl.")), false),
 });
 
 export const ProfileSchema = ProfileFields.check(
@@ -44,6 +49,11 @@ export const ProfileSchema = ProfileFields.check(
   z.refine((p) => p.methods.includes("multipart") || p.maxBytes <= MAX_SINGLE_PUT_BYTES, {
     path: ["maxBytes"],
     message: `must not exceed ${MAX_SINGLE_PUT_BYTES} (5 GiB, S3's limit for one PUT or POST) unless methods include multipart`,
+  }),
+  // The served copy is made with one CopyObject, which S3 allows up to 5 GiB.
+  z.refine((p) => !p.public || p.maxBytes <= MAX_SINGLE_PUT_BYTES, {
+    path: ["maxBytes"],
+    message: `must not exceed ${MAX_SINGLE_PUT_BYTES} (5 GiB, the largest object S3 copies in one request) for a public profile`,
   }),
 );
 export type Profile = z.infer<typeof ProfileSchema>;

@@ -30,7 +30,7 @@ export type SignPostResponse = z.infer<typeof SignPostResponse>;
 
 /** What `GET /profiles` shows of a profile: everything but its groups, and whether it has any. */
 export const PublicProfile = z.extend(
-  z.pick(ProfileFields, { name: true, contentTypes: true, minBytes: true, maxBytes: true, methods: true, expiresInSeconds: true, metadataKeys: true }),
+  z.pick(ProfileFields, { name: true, contentTypes: true, minBytes: true, maxBytes: true, methods: true, expiresInSeconds: true, metadataKeys: true, public: true }),
   { restricted: z.boolean() },
 );
 export type PublicProfile = z.infer<typeof PublicProfile>;

@@ -67,7 +67,17 @@ export const TicketView = z.extend(
     size: true, etag: true, createdAt: true, expiresAt: true, completedAt: true, rejectReason: true,
     partSize: true, partCount: true,
   }),
-  { status: z.enum([...TicketStatus.options, "expired"]) },
+  {
+    status: z.enum([...TicketStatus.options, "expired"]),
+    /** Completed uploads of a public profile: where anyone can fetch the file (the CDN). */
+    fileUrl: z.optional(
+      z.url().check(
+        z.describe(
+          "Completed uploads of a public profile only: the file's stable public URL on the CDN (https://<files domain>/<profile>/<uploadId>/<name>), cached by its ETag; gone once the upload is deleted.",
+        ),
+      ),
+    ),
+  },
 );
 export type TicketView = z.infer<typeof TicketView>;
 export type ViewStatus = TicketView["status"];

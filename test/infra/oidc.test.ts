@@ -51,7 +51,7 @@ describe("external OIDC issuer, operator settings", () => {
       Environment: { Variables: Match.objectLike({ PROFILES: JSON.stringify(parseProfiles(PROFILES)) }) },
     });
     expect(JSON.parse(JSON.stringify(stack.broker.profiles))).toEqual([
-      { name: "scan", contentTypes: ["application/pdf"], minBytes: 1, maxBytes: 10_000_000, methods: ["put", "post"], expiresInSeconds: 300, metadataKeys: [], allowedGroups: [] },
+      { name: "scan", contentTypes: ["application/pdf"], minBytes: 1, maxBytes: 10_000_000, methods: ["put", "post"], expiresInSeconds: 300, metadataKeys: [], allowedGroups: [], public: false },
     ]);
   });
 

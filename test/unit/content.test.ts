@@ -10,7 +10,7 @@ const ID = "01KAGX5Z2N3Q4R5S6T7V8W9XYZ";
 const KEY = `uploads/alice/${ID}/file`;
 
 const profile = (contentTypes: string[], extra: Partial<Profile> = {}): Profile => ({
-  name: "p", contentTypes, minBytes: 0, maxBytes: 10_000_000, methods: ["put"], expiresInSeconds: 300, metadataKeys: [], allowedGroups: [], ...extra,
+  name: "p", contentTypes, minBytes: 0, maxBytes: 10_000_000, methods: ["put"], expiresInSeconds: 300, metadataKeys: [], allowedGroups: [], public: false, ...extra,
 });
 const ticketOf = (contentType: string, size: number): Ticket => ({
   uploadId: ID, owner: "alice", profile: "p", key: KEY, method: "PUT", contentType, declaredSize: size, minBytes: 0, maxBytes: 10_000_000,

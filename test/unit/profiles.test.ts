@@ -10,7 +10,7 @@ describe("parseProfiles", () => {
     const [p] = parseProfiles([{ name: "doc", contentTypes: ["Application/PDF"], maxBytes: 10 }]);
     expect(p).toEqual({
       name: "doc", contentTypes: ["application/pdf"], minBytes: 1, maxBytes: 10, methods: ["put", "post"],
-      expiresInSeconds: 300, metadataKeys: [], allowedGroups: [],
+      expiresInSeconds: 300, metadataKeys: [], allowedGroups: [], public: false,
     });
   });
 
@@ -23,6 +23,8 @@ describe("parseProfiles", () => {
     [[{ name: "a", contentTypes: ["image/png"], maxBytes: 5, metadataKeys: ["upload-id"] }], /metadataKeys\.0: 'upload-id' is reserved/],
     [[{ name: "a", contentTypes: ["image/png"], maxBytes: 5, methods: ["get"] }], /profile "a" \(#0\): methods\.0/],
     [[{ name: "a", contentTypes: ["image/png"], maxBytes: 5, colour: "red" }], /profile "a" \(#0\): \(profile\): Unrecognized key/],
+    [[{ name: "a", contentTypes: ["image/png"], maxBytes: 6 * 1024 ** 3, methods: ["multipart"], public: true }], /profile "a" \(#0\): maxBytes: .*for a public profile/],
+    [[{ name: "a", contentTypes: ["image/png"], maxBytes: 5, public: "yes" }], /profile "a" \(#0\): public/],
     [[{ name: "a", contentTypes: ["image/png"], maxBytes: 5 }, { name: "a", contentTypes: ["image/png"], maxBytes: 5 }], /profile "a" \(#1\): name: duplicate/],
     [[], /at least one profile/],
     [{}, /expected array/],
