@@ -27,12 +27,13 @@ if (!chromiumAvailable && process.env.CI === "true") throw new Error(`CI=true bu
 if (!chromiumAvailable) console.warn(`[browser] ${CHROMIUM} not found: the Uppy browser test is SKIPPED. To enable: apt-get install -y chromium`);
 
 const MiB = 1024 * 1024;
-const MAX_BYTES = 14 * MiB;
+const MAX_BYTES = 15 * MiB;
 const PROFILES = [
   { name: "clips", contentTypes: ["video/mp4"], minBytes: 1, maxBytes: MAX_BYTES, methods: ["post", "multipart"], metadataKeys: ["caption"] },
 ];
 
-interface LogEntry { method: string; url: string; status: number; body: any }
+/** One request to the Uppy routes; `status` 0: cut by a cancel, never answered. Times in ms of the page's clock. */
+interface LogEntry { method: string; url: string; status: number; body: any; sentAt: number; answeredAt?: number }
 interface Run { successful?: Array<{ name: string; key: string; location: string; uploadURL: string }>; failed?: Array<{ name: string; error: string }>; cancelled?: boolean; log: LogEntry[] }
 
 describe.skipIf(!strictS3 || !chromiumAvailable)("the real Uppy 6 client in Chromium, through /uppy/{profile}", () => {
@@ -90,7 +91,7 @@ describe.skipIf(!strictS3 || !chromiumAvailable)("the real Uppy 6 client in Chro
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const run = (options: { name: string; size: number; multipart: boolean; token?: string; cancelAfterParts?: number }): Promise<Run> =>
+  const run = (options: { name: string; size: number; multipart: boolean; token?: string; cancelAfterParts?: number; cancelAtBytes?: number }): Promise<Run> =>
     tab.evaluate(
       (o) => (globalThis as unknown as { runUppy: (o: unknown) => Promise<Run> }).runUppy(o),
       { endpoint, token: options.token ?? token, type: "video/mp4", caption: "sea", ...options },
@@ -99,6 +100,7 @@ describe.skipIf(!strictS3 || !chromiumAvailable)("the real Uppy 6 client in Chro
   /** Each success answer of a contract route is the one openapi.json documents; each error has the top-level message. */
   const checkAnswers = (log: LogEntry[]) => {
     for (const entry of log) {
+      if (entry.status === 0) continue; // cut by a cancel
       const route = routeOf(entry.method, new URL(entry.url).pathname)!;
       expect(route?.entry, entry.url).toBe("uppy");
       if (entry.status < 400) expectDocumented(route, entry.status, entry.body);
@@ -179,17 +181,40 @@ describe.skipIf(!strictS3 || !chromiumAvailable)("the real Uppy 6 client in Chro
     expect(await apiGet(`/uploads/${ticketId(key)}`)).toMatchObject({ status: "rejected", rejectReason: expect.stringMatching(/outside the allowed/) });
   });
 
-  it("cancelling during a multipart upload aborts it: S3 holds no parts and no object", async () => {
-    const result = await run({ name: "cancelled.mp4", size: 12 * MiB, multipart: true, cancelAfterParts: 1 });
+  /** Cancels as `when` says, then: the DELETE answered 200 within 2 s, S3 holds no parts and no object, the ticket is aborted. */
+  const expectPromptCancel = async (when: { cancelAfterParts?: number; cancelAtBytes?: number }) => {
+    const result = await run({ name: "cancelled.mp4", size: 15 * MiB, multipart: true, ...when });
     expect(result.cancelled).toBe(true);
-    const remove = result.log.find((e) => e.method === "DELETE")!;
-    expect(remove).toMatchObject({ status: 200, body: {} });
+    const remove = result.log.find((e) => e.method === "DELETE");
+    expect(remove, "cancelAll() sent no DELETE").toBeDefined();
+    expect(remove, "the DELETE got no answer within 15 s").toMatchObject({ status: 200, body: {} });
+    expect(remove!.answeredAt! - remove!.sentAt).toBeLessThan(2000);
     checkAnswers(result.log);
     const { key, uploadId } = result.log[0]!.body as { key: string; uploadId: string };
-    expect(new URL(remove.url).searchParams.get("key")).toBe(key);
+    expect(new URL(remove!.url).searchParams.get("key")).toBe(key);
     await uploadGone(key, uploadId);
     expect(await exists(key)).toBe(false);
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }))).Uploads ?? []).toEqual([]);
     expect(await apiGet(`/uploads/${ticketId(key)}`)).toMatchObject({ status: "aborted" });
+    return result;
+  };
+
+  it("cancelling after the first of three 5 MiB parts aborts at once: S3 holds no parts and no object", async () => {
+    await expectPromptCancel({ cancelAfterParts: 1 });
+  });
+
+  it("cancelling while a part streams into S3 (throttled to 8 MiB/s) aborts at once, and the part lands nowhere", async () => {
+    const cdp = await tab.context().newCDPSession(tab);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 8 * MiB });
+    try {
+      const result = await expectPromptCancel({ cancelAtBytes: 6 * MiB });
+      // Part 2's URL was signed and its PUT under way when cancelAll() ran.
+      expect(paths(result.log).slice(0, 3)).toEqual(["POST /s3/multipart 200", "GET /s3/multipart/ID/1 200", "GET /s3/multipart/ID/2 200"]);
+    } finally {
+      await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+    }
   });
 
   it("without a token: 401 for params and for multipart, and nothing reaches S3", async () => {

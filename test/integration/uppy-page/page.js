@@ -8,9 +8,11 @@ const realFetch = window.fetch.bind(window);
 
 /**
  * Uploads one generated file through Uppy and answers what happened: each file's outcome and
- * every endpoint request with its status and JSON answer.
+ * every endpoint request with its status and JSON answer. `cancelAfterParts` calls cancelAll()
+ * once that many parts are uploaded (no part in flight); `cancelAtBytes` once that many bytes
+ * are sent (a part streaming).
  */
-window.runUppy = async ({ endpoint, token, name, type, size, caption, multipart, cancelAfterParts }) => {
+window.runUppy = async ({ endpoint, token, name, type, size, caption, multipart, cancelAfterParts, cancelAtBytes }) => {
   const log = [];
   // docs/uppy.md: the bearer token for requests under the endpoint only.
   window.fetch = async (input, init = {}) => {
@@ -18,9 +20,12 @@ window.runUppy = async ({ endpoint, token, name, type, size, caption, multipart,
     if (!url.startsWith(`${endpoint}/`)) return realFetch(input, init);
     const headers = new Headers(init.headers);
     if (token) headers.set("authorization", `Bearer ${token}`);
-    const res = await realFetch(input, { ...init, headers });
-    const entry = { method: (init.method ?? "GET").toUpperCase(), url, status: res.status, body: null };
+    // Logged when sent (status 0 until answered), with the times a cancel's answer is judged by.
+    const entry = { method: (init.method ?? "GET").toUpperCase(), url, status: 0, body: null, sentAt: performance.now(), answeredAt: undefined };
     log.push(entry);
+    const res = await realFetch(input, { ...init, headers });
+    entry.status = res.status;
+    entry.answeredAt = performance.now();
     entry.body = await res.clone().json().catch(() => null);
     return res;
   };
@@ -34,22 +39,26 @@ window.runUppy = async ({ endpoint, token, name, type, size, caption, multipart,
     uppy.addFile({ name, type, data: new Blob([bytes], { type }), meta: { caption } });
     let parts = 0;
     let cancelled;
-    if (cancelAfterParts !== undefined) {
+    let sent = 0;
+    if (cancelAfterParts !== undefined || cancelAtBytes !== undefined) {
       cancelled = new Promise((resolve) => {
-        uppy.on("s3-multipart:part-uploaded", () => {
-          if (++parts === cancelAfterParts) {
-            uppy.cancelAll();
-            resolve();
-          }
+        const cancel = () => {
+          uppy.cancelAll();
+          resolve(true);
+        };
+        uppy.on("s3-multipart:part-uploaded", () => ++parts === cancelAfterParts && cancel());
+        uppy.on("upload-progress", (_file, progress) => {
+          if (cancelAtBytes !== undefined && sent < cancelAtBytes && (sent = progress.bytesUploaded) >= cancelAtBytes) cancel();
         });
       });
     }
     const uploaded = uppy.upload();
     if (cancelled) {
-      await Promise.race([cancelled, uploaded]);
-      // The DELETE is fire-and-forget: wait for its answer.
-      for (let i = 0; i < 100 && !log.some((e) => e.method === "DELETE"); i++) await new Promise((r) => setTimeout(r, 50));
-      return { cancelled: parts === cancelAfterParts, log };
+      const done = await Promise.race([cancelled, uploaded.then(() => false)]);
+      // The DELETE is fire-and-forget: wait up to 15 s for its answer.
+      const answered = () => log.some((e) => e.method === "DELETE" && e.status !== 0);
+      for (let i = 0; i < 300 && !answered(); i++) await new Promise((r) => setTimeout(r, 50));
+      return { cancelled: done, log };
     }
     const result = await uploaded;
     return {
