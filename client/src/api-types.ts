@@ -238,7 +238,7 @@ export interface Routes {
         profile: string;
         uploads: number;
         bytes: number;
-        pending: number;
+        pending?: number;
         quota: {
           uploadsPerDay?: number;
           bytesPerDay?: number;

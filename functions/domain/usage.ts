@@ -10,7 +10,10 @@ export interface UsageDeps {
   clock: Clock;
 }
 
-/** Every profile with a quota that the caller may use, with today's counts (reads only). */
+/**
+ * Every profile with a quota that the caller may use, with today's counts (reads only). `pending`
+ * only where the profile limits it: only then does each pending ticket hold a countable slot.
+ */
 export async function usage(deps: UsageDeps, principal: Principal): Promise<UsageResponse> {
   const now = deps.clock.now();
   const day = utcDay(now);
@@ -22,8 +25,11 @@ export async function usage(deps: UsageDeps, principal: Principal): Promise<Usag
       const quota = p.quota!;
       const slots = Array.from({ length: quota.pending ?? 0 }, (_, i) => slotKey(principal.sub, p.name, i));
       const counted = await deps.counters.usage(dayCounterKey(principal.sub, p.name, day), slots);
+      const counts = { profile: p.name, uploads: counted.uploads, bytes: counted.bytes, quota };
+      if (quota.pending === undefined) return counts;
+      // A slot counts while its lease lasts: an expired ticket's slot frees itself.
       const pending = counted.slots.filter((s) => s.holder && s.leaseUntil && s.leaseUntil >= now.toISOString()).length;
-      return { profile: p.name, uploads: counted.uploads, bytes: counted.bytes, pending, quota };
+      return { ...counts, pending };
     }),
   );
   return { day, profiles };

@@ -84,7 +84,11 @@ export const UsageResponse = z.object({
       profile: z.string(),
       uploads: z.number(),
       bytes: z.number(),
-      pending: z.number(),
+      /**
+       * Tickets pending right now; present only when the profile limits `pending` (the count is
+       * then exact: one leased slot per pending ticket). Without that limit nothing counts them.
+       */
+      pending: z.optional(z.number().check(z.describe("Tickets pending now; only for a profile whose quota limits pending (one leased slot each), absent otherwise."))),
       quota: z.object({ uploadsPerDay: z.optional(z.number()), bytesPerDay: z.optional(z.number()), pending: z.optional(z.number()) }),
     }),
   ),

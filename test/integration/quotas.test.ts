@@ -76,6 +76,17 @@ describe.skipIf(!endpoint)("quotas against DynamoDB Local", () => {
     expect(await counted(sub, "daily")).toMatchObject({ uploads: 10 });
   });
 
+  it("GET /usage reports pending tickets only where the profile limits them, and then exactly", async () => {
+    const sub = user();
+    for (let i = 0; i < 3; i++) expect((await sign(sub, "daily")).statusCode).toBe(201);
+    const daily = await counted(sub, "daily");
+    expect(daily).toMatchObject({ uploads: 3 });
+    expect(daily).not.toHaveProperty("pending"); // no slots are kept without a pending limit: no made-up 0
+    expect((await sign(sub, "mixed")).statusCode).toBe(201);
+    expect((await sign(sub, "mixed")).statusCode).toBe(201);
+    expect(await counted(sub, "mixed")).toMatchObject({ uploads: 2, pending: 2 });
+  });
+
   it("never reserves more than bytesPerDay for concurrent requests of mixed sizes", async () => {
     const sub = user();
     const sizes = Array.from({ length: 40 }, (_, i) => ((i * 7919) % 9 + 1) * 512 * 1024);
