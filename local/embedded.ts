@@ -1,4 +1,8 @@
-/** The embedded servers of local mode: s3rver for S3, dynalite for DynamoDB, on 127.0.0.1. */
+/**
+ * The embedded servers of local mode, on 127.0.0.1: s3rver for S3 behind the bucket's door
+ * (signatures, policies, ListParts: s3-door.ts), dynalite for DynamoDB behind the transaction
+ * proxy (TransactWriteItems: dynamo-transactions.ts).
+ */
 import { mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
@@ -7,6 +11,7 @@ import { join } from "node:path";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
 import { ConfigError } from "../functions/errors.js";
+import { startTransactionProxy } from "./dynamo-transactions.js";
 
 /** s3rver accepts SigV4 made with this key pair only. */
 export const EMBEDDED_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -29,7 +34,8 @@ export async function startEmbeddedS3(dir: string, onEvent: (event: { Records: u
 }
 
 /**
- * Starts dynalite with its LevelDB data under `dir` (in memory when `dir` is undefined).
+ * Starts dynalite with its LevelDB data under `dir` (in memory when `dir` is undefined), behind
+ * the proxy that gives it DynamoDB's TransactWriteItems (the endpoint is the proxy's).
  * `dataDirName` names the folder in the error when another process holds its lock.
  */
 export async function startEmbeddedDynamo(dir: string | undefined, dataDirName?: string): Promise<Embedded> {
@@ -40,9 +46,13 @@ export async function startEmbeddedDynamo(dir: string | undefined, dataDirName?:
   const server: Server = dynalite({ ...(dir ? { path: join(dir, "db") } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  const proxy = await startTransactionProxy(`http://127.0.0.1:${port}`);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    endpoint: proxy.endpoint,
+    close: async () => {
+      await proxy.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 /**
- * Quotas against Amazon DynamoDB Local (transactions, as DynamoDB has them): bursts of
+ * Quotas against Amazon DynamoDB Local (transactions, as DynamoDB has them) and against the
+ * embedded store `npm start` runs on its defaults (dynalite behind its transaction proxy): bursts of
  * concurrent sign requests never get more than a limit, bytes and pending slots come back as
  * tickets complete, are rejected, aborted or expire, the day rolls over, and the counters always
  * equal what the tickets say.
@@ -27,7 +28,11 @@ import { bodyOf, httpEvent, offlineSigner } from "../support/fixtures.js";
 import { ownerS3, strictS3 } from "../support/integration.js";
 import { documented } from "../support/openapi.js";
 
-const endpoint = inject("dynamoLocalEndpoint");
+/** The same tests on each DynamoDB-compatible store with transactions. */
+const stores = [
+  { name: "DynamoDB Local", endpoint: inject("dynamoLocalEndpoint") },
+  { name: "npm start's embedded store", endpoint: inject("dynamoEndpoint") },
+];
 const MiB = 1024 * 1024;
 const profiles = parseProfiles([
   { name: "daily", contentTypes: ["image/png"], maxBytes: 10 * MiB, quota: { uploadsPerDay: 10 } },
@@ -37,7 +42,8 @@ const profiles = parseProfiles([
   { name: "free", contentTypes: ["image/png"], maxBytes: 10 * MiB },
 ]);
 
-describe.skipIf(!endpoint)("quotas against DynamoDB Local", () => {
+describe.each(stores)("quotas against $name", ({ endpoint }) => {
+  if (!endpoint) return it.skip("needs a Java runtime for DynamoDB Local");
   let store: DynamoTicketStore;
   let writer: DynamoTicketWriter;
   let now = new Date("2026-11-30T12:00:00.000Z");
