@@ -1,7 +1,6 @@
 /**
- * The embedded servers of local mode, on 127.0.0.1: s3rver for S3 behind the bucket's door
- * (signatures, policies, ListParts: s3-door.ts), dynalite for DynamoDB behind the transaction
- * proxy (TransactWriteItems: dynamo-transactions.ts).
+ * The embedded servers of local mode, on 127.0.0.1: s3rver for S3, and dynalite for DynamoDB
+ * behind the transaction proxy (TransactWriteItems, which dynalite lacks: dynamo-transactions.ts).
  */
 import { mkdirSync } from "node:fs";
 import type { Server } from "node:http";
