@@ -6,6 +6,7 @@
  * no copy here: the bytes are the upload's own, read while its ETag is the ticket's.
  */
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { httpStatus } from "../functions/adapters/aws.js";
 import { ULID } from "../functions/domain/keys.js";
 import { fileUrls, publicProfileNames, SERVED_CACHE_CONTROL, servedPath, type FileUrls } from "../functions/domain/public-files.js";
 import { NotFoundError } from "../functions/errors.js";
@@ -45,8 +46,7 @@ export function localPublicFiles(options: LocalPublicFilesOptions): LocalPublicF
     try {
       object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: ticket.key, IfMatch: etag }));
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 404 || status === 412) throw gone();
+      if ([404, 412].includes(httpStatus(error) ?? 0)) throw gone();
       throw error;
     }
     const body = Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array());

@@ -7,6 +7,9 @@ export interface Credentials {
   sessionToken?: string;
 }
 
+/** The HTTP status of an AWS SDK error (`$metadata.httpStatusCode`), if it has one. */
+export const httpStatus = (error: unknown): number | undefined => (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+
 /** The DNS suffix of AWS endpoints in a region's partition. */
 export const awsDomain = (region: string) => (region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com");
 

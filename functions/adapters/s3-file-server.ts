@@ -2,6 +2,7 @@ import { CloudFrontClient, CreateInvalidationCommand } from "@aws-sdk/client-clo
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SERVED_CACHE_CONTROL } from "../domain/public-files.js";
 import type { FileServer } from "../ports.js";
+import { httpStatus } from "./aws.js";
 
 /** Where invalidations go; without one (local mode, tests) there is no CDN to tell. */
 export interface Cdn {
@@ -37,7 +38,7 @@ export class S3FileServer implements FileServer {
       );
       return true;
     } catch (error) {
-      if ([404, 412].includes(status(error) ?? 0)) return false;
+      if ([404, 412].includes(httpStatus(error) ?? 0)) return false;
       throw error;
     }
   }
@@ -57,5 +58,3 @@ export class S3FileServer implements FileServer {
     );
   }
 }
-
-const status = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

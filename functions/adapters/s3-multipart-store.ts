@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { StorageUnsupportedError, ValidationError } from "../errors.js";
 import type { MultipartStore, StoredPart } from "../ports.js";
+import { httpStatus } from "./aws.js";
 
 export interface S3MultipartStoreOptions {
   /**
@@ -18,9 +19,9 @@ export interface S3MultipartStoreOptions {
 
 /** S3's answer when an upload id names nothing (any more): completed or aborted. */
 const gone = (error: unknown) => {
-  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const { name } = error as { name?: string };
   // AWS answers NoSuchUpload; Ceph RGW NoSuchKey (404) after completion or abort.
-  return name === "NoSuchUpload" || name === "NoSuchKey" || $metadata?.httpStatusCode === 404;
+  return name === "NoSuchUpload" || name === "NoSuchKey" || httpStatus(error) === 404;
 };
 
 /** S3 refused the part list: a wrong or missing part, parts out of order, a part too small. */
@@ -78,7 +79,7 @@ export class S3MultipartStore implements MultipartStore {
     } catch (error) {
       // Completed already (a retry after a lost answer): AWS refuses the repeat with 412 (the
       // key now exists) or NoSuchUpload. The record step then looks at what is there.
-      if (gone(error) || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) return;
+      if (gone(error) || httpStatus(error) === 412) return;
       if (refusedParts(error)) {
         throw new ValidationError([{ path: "parts", message: `S3 refused the part list: ${(error as Error).message}` }]);
       }

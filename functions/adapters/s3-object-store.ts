@@ -1,5 +1,6 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { ObjectInfo, ObjectStore } from "../ports.js";
+import { httpStatus as status } from "./aws.js";
 
 /** The record handler's view of the bucket: HeadObject, DeleteObject and a ranged GetObject of the head, nothing else. */
 export class S3ObjectStore implements ObjectStore {
@@ -53,4 +54,3 @@ export class S3ObjectStore implements ObjectStore {
 }
 
 const ifMatch = (etag: string | undefined) => (etag === undefined ? {} : { IfMatch: `"${etag}"` });
-const status = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
