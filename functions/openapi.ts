@@ -3,10 +3,12 @@
  * handlers validate with (zod 4's JSON Schema output, draft 2020-12, which OpenAPI 3.1 uses).
  * `npm run openapi` writes it to `openapi.json`; `GET /openapi.json` serves that file.
  */
+import { isDeepStrictEqual } from "node:util";
 import * as z from "zod/mini";
 import type { $ZodType } from "zod/v4/core";
+import packageJson from "../package.json" with { type: "json" };
 import { routes, type ErrorStatus, type Route } from "./routes.js";
-import { ErrorBody } from "./schemas.js";
+import { ErrorBody, PublicProfile, TicketView } from "./schemas.js";
 
 /** The codes of the contract's error table, by status. */
 export const ERROR_CODES: Record<ErrorStatus, string[]> = {
@@ -25,15 +27,35 @@ export const ERROR_CODES: Record<ErrorStatus, string[]> = {
 
 type JsonSchema = Record<string, unknown>;
 
-function jsonSchema(schema: $ZodType, io: "input" | "output"): JsonSchema {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as JsonSchema;
+/** The answers several routes share: written once under `components.schemas`, and named so in the client's types. */
+export const COMPONENTS = new Map<$ZodType, string>([
+  [TicketView, "TicketView"],
+  [PublicProfile, "Profile"],
+  [ErrorBody, "Error"],
+]);
+const named = z.registry<{ id: string }>();
+for (const [schema, id] of COMPONENTS) named.add(schema, { id });
+
+/**
+ * A zod schema as JSON Schema (draft 2020-12). Named schemas come out as `$ref`s to
+ * `#/components/schemas/<name>`, their bodies collected into `components` (one per name).
+ */
+export function jsonSchema(schema: $ZodType, io: "input" | "output", components: Record<string, JsonSchema>): JsonSchema {
+  const converted = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any", metadata: named });
+  const { $schema: _, $defs = {}, ...rest } = JSON.parse(JSON.stringify(converted).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema & {
+    $defs?: Record<string, JsonSchema>;
+  };
+  for (const [id, body] of Object.entries($defs)) {
+    if (components[id] && !isDeepStrictEqual(components[id], body)) throw new Error(`components.schemas.${id} would have two different bodies (input and output?)`);
+    components[id] = body;
+  }
   return rest;
 }
 
 /** Path or query parameters: one per property of the object schema. */
-function parameters(schema: $ZodType | undefined, where: "path" | "query") {
+function parameters(schema: $ZodType | undefined, where: "path" | "query", components: Record<string, JsonSchema>) {
   if (!schema) return [];
-  const { properties = {}, required = [] } = jsonSchema(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
+  const { properties = {}, required = [] } = jsonSchema(schema, "input", components) as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(properties).map(([name, property]) => {
     const { description, ...rest } = property;
     return { name, in: where, required: where === "path" || required.includes(name), schema: rest, ...(description ? { description } : {}) };
@@ -42,9 +64,9 @@ function parameters(schema: $ZodType | undefined, where: "path" | "query") {
 
 const json = (schema: unknown) => ({ "application/json": { schema } });
 
-function operation(route: Route) {
+function operation(route: Route, components: Record<string, JsonSchema>) {
   const responses: Record<string, unknown> = {
-    [route.status]: { description: route.status === 201 ? "Created" : "OK", content: json(jsonSchema(route.response, "output")) },
+    [route.status]: { description: route.status === 201 ? "Created" : "OK", content: json(jsonSchema(route.response, "output", components)) },
   };
   for (const status of route.errors) {
     responses[status] = {
@@ -57,9 +79,9 @@ function operation(route: Route) {
     operationId: route.id,
     summary: route.summary,
     security: route.auth === "jwt" ? [{ bearerJwt: [] }] : [],
-    ...(route.params || route.query ? { parameters: [...parameters(route.params, "path"), ...parameters(route.query, "query")] } : {}),
+    ...(route.params || route.query ? { parameters: [...parameters(route.params, "path", components), ...parameters(route.query, "query", components)] } : {}),
     ...(route.body
-      ? { requestBody: { required: true, description: `JSON, at most ${route.bodyLimit} bytes`, content: json(jsonSchema(route.body, "input")) } }
+      ? { requestBody: { required: true, description: `JSON, at most ${route.bodyLimit} bytes`, content: json(jsonSchema(route.body, "input", components)) } }
       : {}),
     responses,
   };
@@ -67,20 +89,22 @@ function operation(route: Route) {
 
 /** The whole document, from `routes` (every route, once). */
 export function openApiDocument(table: readonly Route[] = routes) {
+  const schemas: Record<string, JsonSchema> = {};
+  jsonSchema(ErrorBody, "output", schemas);
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of table) (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
+  for (const route of table) (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, schemas);
   return {
     openapi: "3.1.0",
     info: {
       title: "upload-broker",
-      version: "2.0.0",
+      version: packageJson.version,
       description:
-        "Upload tickets for direct-to-S3 uploads: presigned PUT URLs, POST policies and multipart uploads, bound to the caller (JWT `sub`) and to a named profile.",
+        "Upload tickets for direct-to-S3 uploads: presigned PUT URLs, POST policies and multipart uploads, bound to the caller (JWT `sub`) and to a named profile. HTTP contract v2 (see docs/api.md); `info.version` is the upload-broker release.",
     },
     paths,
     components: {
       securitySchemes: { bearerJwt: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
-      schemas: { Error: jsonSchema(ErrorBody, "output") },
+      schemas: Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b))),
     },
   };
 }

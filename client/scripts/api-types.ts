@@ -1,73 +1,62 @@
 /**
- * Writes the client's API types from the broker's route table: each route's body, query and
- * answer, through zod's JSON Schema output (the same conversion `openapi.json` uses), printed
- * as plain TypeScript. The published `.d.ts` imports nothing outside `client/`, and
+ * Writes the client's API types from the broker's route table: each route's path parameters,
+ * query, body and answer, as JSON Schema through the same conversion `openapi.json` uses
+ * (shared answers such as `TicketView` named once), turned into TypeScript by
+ * json-schema-to-typescript. The published `.d.ts` imports nothing outside `client/`, and
  * `client/test/schema-types.ts` proves each type equal to the schema's `z.infer`.
  */
-import * as z from "zod/mini";
-import type { $ZodType } from "zod/v4/core";
+import { compile, type JSONSchema } from "json-schema-to-typescript";
+import { jsonSchema } from "../../functions/openapi.js";
 import { routes } from "../../functions/routes.js";
 import { ErrorBody } from "../../functions/schemas.js";
 
-type JsonSchema = {
-  type?: string | string[];
-  enum?: unknown[];
-  const?: unknown;
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-  items?: JsonSchema;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  additionalProperties?: boolean | JsonSchema;
-};
+type Schema = Record<string, unknown>;
 
-const indent = (text: string) => text.replace(/\n/g, "\n  ");
-const name = (key: string) => (/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key));
-
-/** JSON Schema (draft 2020-12, as zod emits it) → a TypeScript type expression. */
-function print(schema: JsonSchema): string {
-  if (schema.anyOf ?? schema.oneOf) return (schema.anyOf ?? schema.oneOf)!.map(print).join(" | ");
-  if (schema.const !== undefined) return JSON.stringify(schema.const);
-  if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(" | ");
-  if (Array.isArray(schema.type)) return schema.type.map((type) => print({ ...schema, type })).join(" | ");
-  switch (schema.type) {
-    case "string": return "string";
-    case "number": case "integer": return "number";
-    case "boolean": return "boolean";
-    case "null": return "null";
-    case "array": return `Array<${print(schema.items ?? {})}>`;
-    case "object": {
-      const required = new Set(schema.required ?? []);
-      const lines = Object.entries(schema.properties ?? {}).map(([key, value]) => `${name(key)}${required.has(key) ? "" : "?"}: ${print(value)};`);
-      const extra = schema.additionalProperties;
-      if (extra && typeof extra === "object") lines.push(`[key: string]: ${print(extra)};`);
-      return lines.length ? `{\n  ${indent(lines.join("\n"))}\n}` : "Record<string, never>";
-    }
-    default: return "unknown";
-  }
+/** An object that may have no properties at all (`{}` in TypeScript would take anything but null). */
+function closeEmptyObjects(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(closeEmptyObjects);
+  if (!value || typeof value !== "object") return value;
+  const schema = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, closeEmptyObjects(v)])) as Schema;
+  const empty = schema.type === "object" && schema.additionalProperties === false && Object.keys((schema.properties as Schema | undefined) ?? {}).length === 0;
+  return empty ? { ...schema, tsType: "Record<string, never>" } : schema;
 }
-
-const json = (schema: $ZodType, io: "input" | "output") => z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as JsonSchema;
 
 /** The whole module's text. */
-export function apiTypesSource(): string {
-  const entries = routes.map((route) => {
-    const parts = [
-      "params" in route ? `params: ${print(json(route.params, "input"))};` : "",
-      "query" in route ? `query: ${print(json(route.query, "input"))};` : "",
-      "body" in route ? `body: ${print(json(route.body, "input"))};` : "",
-      `response: ${print(json(route.response, "output"))};`,
-    ].filter(Boolean);
-    return `/** \`${route.method} ${route.path}\`: ${route.summary} */\n${route.id}: {\n  ${indent(parts.join("\n"))}\n};`;
+export async function apiTypesSource(): Promise<string> {
+  const components: Record<string, Schema> = {};
+  const properties: Record<string, Schema> = {};
+  for (const route of routes) {
+    const fields: Record<string, Schema> = {};
+    if ("params" in route) fields.params = jsonSchema(route.params, "input", components);
+    if ("query" in route) fields.query = jsonSchema(route.query, "input", components);
+    if ("body" in route) fields.body = jsonSchema(route.body, "input", components);
+    fields.response = jsonSchema(route.response, "output", components);
+    properties[route.id] = {
+      description: `\`${route.method} ${route.path}\`: ${route.summary}`,
+      type: "object",
+      properties: fields,
+      required: Object.keys(fields),
+      additionalProperties: false,
+    };
+  }
+  jsonSchema(ErrorBody, "output", components);
+  const document = {
+    title: "Routes",
+    description: "Every route of the broker, by operation id: path parameters, query, JSON body and success answer.",
+    type: "object",
+    properties,
+    required: Object.keys(properties),
+    additionalProperties: false,
+    $defs: Object.fromEntries(Object.entries(components).map(([id, schema]) => [id, { ...schema, title: id === "Error" ? "ErrorBody" : id }])),
+  };
+  const text = JSON.stringify(document).replaceAll('"#/components/schemas/', '"#/$defs/');
+  const source = await compile(closeEmptyObjects(JSON.parse(text)) as JSONSchema, "Routes", {
+    bannerComment: "// Generated from functions/routes.ts by client/scripts/api-types.ts (npm run build in client/). Do not edit.",
+    additionalProperties: false,
+    unreachableDefinitions: true,
+    ignoreMinAndMaxItems: true,
+    format: true,
+    style: { printWidth: 120 },
   });
-  return `// Generated from functions/routes.ts by client/scripts/api-types.ts (npm run build in client/). Do not edit.
-
-/** Every route of the broker: path parameters, query, JSON body and success answer. */
-export interface Routes {
-  ${indent(entries.join("\n"))}
-}
-
-/** The contract's error body. */
-export type ErrorBody = ${print(json(ErrorBody, "output"))};
-`;
+  return source;
 }

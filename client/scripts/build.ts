@@ -14,7 +14,7 @@ import { apiTypesSource } from "./api-types.js";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const tsc = new URL("bin/tsc", `file://${createRequire(import.meta.url).resolve("typescript/package.json")}`).pathname;
 
-writeFileSync(`${root}src/api-types.ts`, apiTypesSource());
+writeFileSync(`${root}src/api-types.ts`, await apiTypesSource());
 rmSync(`${root}dist`, { recursive: true, force: true });
 const common = { entryPoints: [`${root}src/index.ts`], bundle: true, format: "esm", platform: "neutral", target: "es2020", logLevel: "warning" } as const;
 await build({ ...common, outfile: `${root}dist/index.js` });

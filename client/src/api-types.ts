@@ -1,30 +1,28 @@
 // Generated from functions/routes.ts by client/scripts/api-types.ts (npm run build in client/). Do not edit.
 
-/** Every route of the broker: path parameters, query, JSON body and success answer. */
+/**
+ * Every route of the broker, by operation id: path parameters, query, JSON body and success answer.
+ */
 export interface Routes {
-  /** `GET /health`: Liveness: the API answers. */
+  /**
+   * `GET /health`: Liveness: the API answers.
+   */
   health: {
     response: {
       status: "ok";
     };
   };
-  /** `GET /profiles`: The upload profiles clients may ask for (restricted ones are marked, their groups not shown). */
+  /**
+   * `GET /profiles`: The upload profiles clients may ask for (restricted ones are marked, their groups not shown).
+   */
   listProfiles: {
     response: {
-      profiles: Array<{
-        name: string;
-        contentTypes: Array<string>;
-        minBytes: number;
-        maxBytes: number;
-        methods: Array<"put" | "post" | "multipart">;
-        expiresInSeconds: number;
-        metadataKeys: Array<string>;
-        public: boolean;
-        restricted: boolean;
-      }>;
+      profiles: Profile[];
     };
   };
-  /** `GET /openapi.json`: This API's OpenAPI 3.1 document. */
+  /**
+   * `GET /openapi.json`: This API's OpenAPI 3.1 document.
+   */
   openApi: {
     response: {
       openapi: string;
@@ -33,12 +31,14 @@ export interface Routes {
         version: string;
       };
       paths: {
-        [key: string]: unknown;
+        [k: string]: unknown;
       };
-      [key: string]: unknown;
+      [k: string]: unknown;
     };
   };
-  /** `POST /sign/put`: A presigned PUT URL: type, exact length, metadata, optional checksum and If-None-Match are signed. */
+  /**
+   * `POST /sign/put`: A presigned PUT URL: type, exact length, metadata, optional checksum and If-None-Match are signed.
+   */
   signPut: {
     body: {
       profile: string;
@@ -46,7 +46,7 @@ export interface Routes {
       contentType: string;
       size: number;
       metadata?: {
-        [key: string]: string;
+        [k: string]: string;
       };
       checksumSha256?: string;
     };
@@ -57,11 +57,13 @@ export interface Routes {
       expiresAt: string;
       method: "PUT";
       headers: {
-        [key: string]: string;
+        [k: string]: string;
       };
     };
   };
-  /** `POST /sign/post`: A presigned POST policy: size range, key prefix, content type and metadata enforced by S3. */
+  /**
+   * `POST /sign/post`: A presigned POST policy: size range, key prefix, content type and metadata enforced by S3.
+   */
   signPost: {
     body: {
       profile: string;
@@ -69,7 +71,7 @@ export interface Routes {
       contentType?: string;
       maxBytes?: number;
       metadata?: {
-        [key: string]: string;
+        [k: string]: string;
       };
     };
     response: {
@@ -79,7 +81,7 @@ export interface Routes {
       expiresAt: string;
       method: "POST";
       fields: {
-        [key: string]: string;
+        [k: string]: string;
       };
       conditions: {
         minBytes: number;
@@ -89,7 +91,9 @@ export interface Routes {
       };
     };
   };
-  /** `POST /sign/multipart`: Starts a multipart upload for a large file: the broker plans the parts and creates the S3 upload. */
+  /**
+   * `POST /sign/multipart`: Starts a multipart upload for a large file: the broker plans the parts and creates the S3 upload.
+   */
   signMultipart: {
     body: {
       profile: string;
@@ -97,7 +101,7 @@ export interface Routes {
       contentType: string;
       size: number;
       metadata?: {
-        [key: string]: string;
+        [k: string]: string;
       };
       partSize?: number;
     };
@@ -110,117 +114,86 @@ export interface Routes {
       expiresAt: string;
     };
   };
-  /** `POST /uploads/{uploadId}/parts`: Presigned part URLs (1-100 at a time), each signing its part's exact content-length. */
+  /**
+   * `POST /uploads/{uploadId}/parts`: Presigned part URLs (1-100 at a time), each signing its part's exact content-length.
+   */
   signParts: {
     params: {
       uploadId: string;
     };
     body: {
-      partNumbers: Array<number>;
+      /**
+       * @minItems 1
+       * @maxItems 100
+       */
+      partNumbers: number[];
     };
     response: {
-      parts: Array<{
+      parts: {
         partNumber: number;
         url: string;
         headers: {
-          [key: string]: string;
+          [k: string]: string;
         };
-      }>;
+      }[];
       expiresAt: string;
     };
   };
-  /** `GET /uploads/{uploadId}/parts`: The parts S3 holds of a pending multipart upload (every ListParts page), for resuming. */
+  /**
+   * `GET /uploads/{uploadId}/parts`: The parts S3 holds of a pending multipart upload (every ListParts page), for resuming.
+   */
   listParts: {
     params: {
       uploadId: string;
     };
     response: {
-      parts: Array<{
+      parts: {
         partNumber: number;
         size: number;
         etag: string;
-      }>;
+      }[];
     };
   };
-  /** `POST /uploads/{uploadId}/complete`: Completes a multipart upload from exactly parts 1..partCount and answers the checked ticket. */
+  /**
+   * `POST /uploads/{uploadId}/complete`: Completes a multipart upload from exactly parts 1..partCount and answers the checked ticket.
+   */
   completeUpload: {
     params: {
       uploadId: string;
     };
     body: {
-      parts: Array<{
+      /**
+       * @minItems 1
+       * @maxItems 10000
+       */
+      parts: {
         partNumber: number;
         etag: string;
-      }>;
+      }[];
     };
-    response: {
-      uploadId: string;
-      key: string;
-      profile: string;
-      method: "PUT" | "POST" | "MULTIPART";
-      filename?: string;
-      contentType: string;
-      size?: number;
-      etag?: string;
-      createdAt: string;
-      expiresAt: string;
-      completedAt?: string;
-      rejectReason?: string;
-      partSize?: number;
-      partCount?: number;
-      status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
-      fileUrl?: string;
-    };
+    response: TicketView;
   };
-  /** `GET /uploads/{uploadId}`: The caller's ticket and its status. */
+  /**
+   * `GET /uploads/{uploadId}`: The caller's ticket and its status.
+   */
   getUpload: {
     params: {
       uploadId: string;
     };
-    response: {
-      uploadId: string;
-      key: string;
-      profile: string;
-      method: "PUT" | "POST" | "MULTIPART";
-      filename?: string;
-      contentType: string;
-      size?: number;
-      etag?: string;
-      createdAt: string;
-      expiresAt: string;
-      completedAt?: string;
-      rejectReason?: string;
-      partSize?: number;
-      partCount?: number;
-      status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
-      fileUrl?: string;
-    };
+    response: TicketView;
   };
-  /** `DELETE /uploads/{uploadId}`: Aborts a pending upload or deletes a completed object; the ticket view after it. Idempotent. */
+  /**
+   * `DELETE /uploads/{uploadId}`: Aborts a pending upload or deletes a completed object; the ticket view after it. Idempotent.
+   */
   deleteUpload: {
     params: {
       uploadId: string;
     };
-    response: {
-      uploadId: string;
-      key: string;
-      profile: string;
-      method: "PUT" | "POST" | "MULTIPART";
-      filename?: string;
-      contentType: string;
-      size?: number;
-      etag?: string;
-      createdAt: string;
-      expiresAt: string;
-      completedAt?: string;
-      rejectReason?: string;
-      partSize?: number;
-      partCount?: number;
-      status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
-      fileUrl?: string;
-    };
+    response: TicketView;
   };
-  /** `GET /uploads/{uploadId}/download`: A presigned GET (5 minutes) that saves a completed upload under its original name. */
+  /**
+   * `GET /uploads/{uploadId}/download`: A presigned GET (5 minutes) that saves a completed upload under its original name.
+   */
   downloadUpload: {
     params: {
       uploadId: string;
@@ -230,11 +203,13 @@ export interface Routes {
       expiresAt: string;
     };
   };
-  /** `GET /usage`: Today's (UTC) counts of the caller's quotas, per profile that has one. */
+  /**
+   * `GET /usage`: Today's (UTC) counts of the caller's quotas, per profile that has one.
+   */
   getUsage: {
     response: {
       day: string;
-      profiles: Array<{
+      profiles: {
         profile: string;
         uploads: number;
         bytes: number;
@@ -244,10 +219,12 @@ export interface Routes {
           bytesPerDay?: number;
           pending?: number;
         };
-      }>;
+      }[];
     };
   };
-  /** `GET /uploads`: The caller's tickets, newest first. */
+  /**
+   * `GET /uploads`: The caller's tickets, newest first.
+   */
   listUploads: {
     query: {
       limit?: number;
@@ -255,28 +232,13 @@ export interface Routes {
       status?: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
     };
     response: {
-      items: Array<{
-        uploadId: string;
-        key: string;
-        profile: string;
-        method: "PUT" | "POST" | "MULTIPART";
-        filename?: string;
-        contentType: string;
-        size?: number;
-        etag?: string;
-        createdAt: string;
-        expiresAt: string;
-        completedAt?: string;
-        rejectReason?: string;
-        partSize?: number;
-        partCount?: number;
-        status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
-        fileUrl?: string;
-      }>;
+      items: TicketView[];
       nextCursor: string | null;
     };
   };
-  /** `GET /uppy/{profile}/s3/params`: Uppy single upload: a POST policy with a concrete key. Query: filename, type and metadata[<key>] (only the profile's keys are kept). */
+  /**
+   * `GET /uppy/{profile}/s3/params`: Uppy single upload: a POST policy with a concrete key. Query: filename, type and metadata[<key>] (only the profile's keys are kept).
+   */
   uppyParams: {
     params: {
       profile: string;
@@ -284,18 +246,20 @@ export interface Routes {
     query: {
       filename: string;
       type: string;
-      [key: string]: unknown;
+      [k: string]: unknown;
     };
     response: {
       method: "POST";
       url: string;
       fields: {
-        [key: string]: string;
+        [k: string]: string;
       };
       expires: number;
     };
   };
-  /** `POST /uppy/{profile}/s3/multipart`: Uppy multipart start: creates the S3 upload and a ticket without a declared size; answers S3's upload id and the key. */
+  /**
+   * `POST /uppy/{profile}/s3/multipart`: Uppy multipart start: creates the S3 upload and a ticket without a declared size; answers S3's upload id and the key.
+   */
   uppyCreateMultipart: {
     params: {
       profile: string;
@@ -304,7 +268,7 @@ export interface Routes {
       filename: string;
       type: string;
       metadata?: {
-        [key: string]: unknown;
+        [k: string]: unknown;
       } | null;
     };
     response: {
@@ -312,7 +276,9 @@ export interface Routes {
       uploadId: string;
     };
   };
-  /** `GET /uppy/{profile}/s3/multipart/{uploadId}/{partNumber}`: Uppy part URL (no header to send); a part number past floor(maxBytes / 5 MiB) + 1 is refused with 413. */
+  /**
+   * `GET /uppy/{profile}/s3/multipart/{uploadId}/{partNumber}`: Uppy part URL (no header to send); a part number past floor(maxBytes / 5 MiB) + 1 is refused with 413.
+   */
   uppySignPart: {
     params: {
       profile: string;
@@ -327,7 +293,9 @@ export interface Routes {
       expires: number;
     };
   };
-  /** `GET /uppy/{profile}/s3/multipart/{uploadId}`: Uppy resume: the parts S3 holds, as a bare array. */
+  /**
+   * `GET /uppy/{profile}/s3/multipart/{uploadId}`: Uppy resume: the parts S3 holds, as a bare array.
+   */
   uppyListParts: {
     params: {
       profile: string;
@@ -336,13 +304,15 @@ export interface Routes {
     query: {
       key: string;
     };
-    response: Array<{
+    response: {
       PartNumber: number;
       Size: number;
       ETag: string;
-    }>;
+    }[];
   };
-  /** `POST /uppy/{profile}/s3/multipart/{uploadId}/complete`: Uppy multipart complete: the parts S3 holds must add up to the profile's range (else aborted, 413); the object is then checked. */
+  /**
+   * `POST /uppy/{profile}/s3/multipart/{uploadId}/complete`: Uppy multipart complete: the parts S3 holds must add up to the profile's range (else aborted, 413); the object is then checked.
+   */
   uppyCompleteMultipart: {
     params: {
       profile: string;
@@ -352,17 +322,23 @@ export interface Routes {
       key: string;
     };
     body: {
-      parts: Array<{
+      /**
+       * @minItems 1
+       * @maxItems 10000
+       */
+      parts: {
         PartNumber: number;
         ETag: string;
-      }>;
+      }[];
     };
     response: {
       location: string;
       key: string;
     };
   };
-  /** `DELETE /uppy/{profile}/s3/multipart/{uploadId}`: Uppy cancel: aborts a pending upload in S3 (its ticket becomes aborted); anything else is left as it is. */
+  /**
+   * `DELETE /uppy/{profile}/s3/multipart/{uploadId}`: Uppy cancel: aborts a pending upload in S3 (its ticket becomes aborted); anything else is left as it is.
+   */
   uppyAbortMultipart: {
     params: {
       profile: string;
@@ -374,16 +350,61 @@ export interface Routes {
     response: Record<string, never>;
   };
 }
-
-/** The contract's error body. */
-export type ErrorBody = {
+/**
+ * This interface was referenced by `Routes`'s JSON-Schema
+ * via the `definition` "Profile".
+ */
+export interface Profile {
+  name: string;
+  /**
+   * @minItems 1
+   */
+  contentTypes: string[];
+  minBytes: number;
+  maxBytes: number;
+  /**
+   * @minItems 1
+   */
+  methods: ("put" | "post" | "multipart")[];
+  expiresInSeconds: number;
+  metadataKeys: string[];
+  public: boolean;
+  restricted: boolean;
+}
+/**
+ * This interface was referenced by `Routes`'s JSON-Schema
+ * via the `definition` "TicketView".
+ */
+export interface TicketView {
+  uploadId: string;
+  key: string;
+  profile: string;
+  method: "PUT" | "POST" | "MULTIPART";
+  filename?: string;
+  contentType: string;
+  size?: number;
+  etag?: string;
+  createdAt: string;
+  expiresAt: string;
+  completedAt?: string;
+  rejectReason?: string;
+  partSize?: number;
+  partCount?: number;
+  status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
+  fileUrl?: string;
+}
+/**
+ * This interface was referenced by `Routes`'s JSON-Schema
+ * via the `definition` "Error".
+ */
+export interface ErrorBody {
   error: {
     code: string;
     message: string;
-    details?: Array<{
+    details?: {
       path: string;
       message: string;
-    }>;
+    }[];
   };
   message?: string;
-};
+}

@@ -90,6 +90,16 @@ describe("openapi.json", () => {
     expect(committed.components.securitySchemes.bearerJwt).toEqual({ type: "http", scheme: "bearer", bearerFormat: "JWT" });
   });
 
+  it("names the shared answers once under components, and carries the package's version", () => {
+    const text = JSON.stringify(committed.paths);
+    expect(text).not.toContain('"rejectReason"');
+    expect(text).toContain('"#/components/schemas/TicketView"');
+    expect(committed.paths["/uploads/{uploadId}"].get.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/TicketView" });
+    expect(Object.keys(committed.components.schemas).sort()).toEqual(["Error", "Profile", "TicketView"]);
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    expect(committed.info.version).toBe(pkg.version);
+  });
+
   it("documents media types in any case, as the API accepts them", () => {
     const pattern = new RegExp(committed.paths["/sign/put"].post.requestBody.content["application/json"].schema.properties.contentType.pattern);
     expect(pattern.test("IMAGE/PNG")).toBe(true);
