@@ -1,6 +1,6 @@
 /**
  * `npm run build` in `client/`: regenerates `src/api-types.ts` from the broker's route table,
- * bundles `dist/index.js` with esbuild and writes the `.d.ts` files with tsc. The tools are
+ * bundles `dist/index.js` and `dist/react.js` with esbuild and writes the `.d.ts` files with tsc. The tools are
  * the repository root's (no `node_modules` here); the package has no runtime dependency.
  */
 import { execFileSync } from "node:child_process";
@@ -14,12 +14,15 @@ import { apiTypesSource } from "./api-types.js";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const tsc = new URL("bin/tsc", `file://${createRequire(import.meta.url).resolve("typescript/package.json")}`).pathname;
 
-writeFileSync(`${root}src/api-types.ts`, await apiTypesSource());
-rmSync(`${root}dist`, { recursive: true, force: true });
-const common = { entryPoints: [`${root}src/index.ts`], bundle: true, format: "esm", platform: "neutral", target: "es2020", logLevel: "warning" } as const;
-await build({ ...common, outfile: `${root}dist/index.js` });
-execFileSync(process.execPath, [tsc, "-p", root], { stdio: "inherit" });
+// CLIENT_OUT_DIR: build the committed sources elsewhere (tests that pack a copy), leaving src/ and dist/ alone.
+const out = process.env.CLIENT_OUT_DIR ?? `${root}dist`;
+if (!process.env.CLIENT_OUT_DIR) writeFileSync(`${root}src/api-types.ts`, await apiTypesSource());
+rmSync(out, { recursive: true, force: true });
+const common = { bundle: true, format: "esm", platform: "neutral", target: "es2020", logLevel: "warning" } as const;
+// Both entries in one build with code splitting: `react.js` shares the core's modules (one `UploadError` class).
+await build({ ...common, entryPoints: [`${root}src/index.ts`, `${root}src/react.ts`], splitting: true, outdir: out, external: ["react"] });
+execFileSync(process.execPath, [tsc, "-p", root, "--outDir", out], { stdio: "inherit" });
 
-const min = await build({ ...common, minify: true, write: false });
+const min = await build({ ...common, entryPoints: [`${root}src/index.ts`], minify: true, write: false });
 const bytes = min.outputFiles[0]!.contents;
 console.log(`upload-broker-client: dist/index.js, ${bytes.length} bytes minified, ${gzipSync(bytes, { level: 9 }).length} bytes min + gzip`);

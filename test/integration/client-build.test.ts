@@ -36,19 +36,29 @@ describe("upload-broker-client package", () => {
   }, 60_000);
 
   it("builds what exports names: ESM with .d.ts, no runtime dependency, nothing imported from outside", () => {
-    expect(pkg).toMatchObject({ name: "upload-broker-client", type: "module", exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } } });
+    expect(pkg).toMatchObject({
+      name: "upload-broker-client",
+      type: "module",
+      exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" }, "./react": { types: "./dist/react.d.ts", default: "./dist/react.js" } },
+    });
     expect(pkg.dependencies).toBeUndefined();
-    expect(pkg.peerDependencies).toBeUndefined();
-    expect(existsSync(join(CLIENT, "dist/index.js"))).toBe(true);
-    const js = readFileSync(join(CLIENT, "dist/index.js"), "utf8");
-    expect(js).not.toMatch(/^\s*import\s|\brequire\(|\bimport\(/m);
-    expect(js).not.toMatch(/\bnode:|\bprocess\.|\bBuffer\b/);
-    expect(js).toMatch(/export\s*\{[^}]*createUploadClient[^}]*UploadError|export\s*\{[^}]*UploadError[^}]*createUploadClient/s);
+    expect(pkg.peerDependencies).toEqual({ react: ">=18" });
+    expect(pkg.peerDependenciesMeta).toEqual({ react: { optional: true } });
+    const imports = (file: string) => [...readFileSync(join(CLIENT, "dist", file), "utf8").matchAll(/^\s*import\s[^"']*["']([^"']+)["']/gm)].map((m) => m[1]);
+    for (const file of ["index.js", "react.js"]) {
+      const js = readFileSync(join(CLIENT, "dist", file), "utf8");
+      expect(js).not.toMatch(/\brequire\(|\bimport\(/);
+      expect(js).not.toMatch(/\bnode:|\bprocess\.|\bBuffer\b/);
+    }
+    // The core imports only its own shared chunk; the hook that chunk (one UploadError class) and React.
+    for (const from of imports("index.js")) expect(from).toMatch(/^\.\/chunk-\w+\.js$/);
+    expect(imports("react.js").sort()).toEqual([...imports("index.js"), "react"].sort());
+    expect(readFileSync(join(CLIENT, "dist/index.js"), "utf8")).toMatch(/export\s*\{[^}]*createUploadClient[^}]*UploadError|export\s*\{[^}]*UploadError[^}]*createUploadClient/s);
     const declarations = readdirSync(join(CLIENT, "dist")).filter((f) => f.endsWith(".d.ts"));
-    expect(declarations).toContain("index.d.ts");
+    expect(declarations).toEqual(expect.arrayContaining(["index.d.ts", "react.d.ts"]));
     for (const file of declarations) {
       const text = readFileSync(join(CLIENT, "dist", file), "utf8");
-      for (const [, from] of text.matchAll(/(?:from|import\()\s*["']([^"']+)["']/g)) expect(from, `${file} imports ${from}`).toMatch(/^\.\/[\w-]+\.js$/);
+      for (const [, from] of text.matchAll(/(?:from|import\()\s*["']([^"']+)["']/g)) expect(from, `${file} imports ${from}`).toMatch(file === "react.d.ts" && from === "react" ? /^react$/ : /^\.\/[\w-]+\.js$/);
     }
   });
 
