@@ -8,6 +8,7 @@ import * as z from "zod/mini";
 import type { $ZodType } from "zod/v4/core";
 import packageJson from "../package.json" with { type: "json" };
 import { routes, type ErrorStatus, type Route } from "./routes.js";
+import { CompletionEventDetail, WebhookEvent } from "./domain/events.js";
 import { ErrorBody, PublicProfile, TicketView } from "./schemas.js";
 
 /** The codes of the contract's error table, by status. */
@@ -32,6 +33,8 @@ export const COMPONENTS = new Map<$ZodType, string>([
   [TicketView, "TicketView"],
   [PublicProfile, "Profile"],
   [ErrorBody, "Error"],
+  [WebhookEvent, "WebhookEvent"],
+  [CompletionEventDetail, "CompletionEventDetail"],
 ]);
 const named = z.registry<{ id: string }>();
 for (const [schema, id] of COMPONENTS) named.add(schema, { id });
@@ -87,6 +90,28 @@ function operation(route: Route, components: Record<string, JsonSchema>) {
   };
 }
 
+const signatureHeader = (name: string, description: string) => ({ name, in: "header", required: true, schema: { type: "string" }, description });
+
+/** What the broker POSTs to a webhook receiver, signed by the Standard Webhooks scheme. */
+function webhook(components: Record<string, JsonSchema>) {
+  return {
+    post: {
+      summary: "A ticket reached a final status (completed, rejected, aborted, deleted).",
+      description:
+        "Signed by the Standard Webhooks scheme (standardwebhooks.com): HMAC-SHA256 keyed by the secret's bytes (`whsec_` + base64) over `<webhook-id>.<webhook-timestamp>.<raw body>`. Receivers check the signature over the raw body, refuse timestamps more than 5 minutes away and deliveries already seen, and process each event `id` once (retries keep the id, with a fresh timestamp and signature). `upload-broker-client/server` exports `verifyWebhook`, which does all of it.",
+      parameters: [
+        signatureHeader("webhook-id", "The event's id; the same on every retry of it."),
+        signatureHeader("webhook-timestamp", "Unix seconds when this attempt was signed."),
+        signatureHeader("webhook-signature", "`v1,<base64 HMAC-SHA256>`; several space-separated during a secret rotation."),
+      ],
+      requestBody: { required: true, content: json(jsonSchema(WebhookEvent, "output", components)) },
+      responses: {
+        "2XX": { description: "Received; anything else is retried a few times with backoff (a 4xx but 429 is not retried)." },
+      },
+    },
+  };
+}
+
 /** The whole document, from `routes` (every route, once). */
 export function openApiDocument(table: readonly Route[] = routes) {
   const schemas: Record<string, JsonSchema> = {};
@@ -102,6 +127,7 @@ export function openApiDocument(table: readonly Route[] = routes) {
         "Upload tickets for direct-to-S3 uploads: presigned PUT URLs, POST policies and multipart uploads, bound to the caller (JWT `sub`) and to a named profile. HTTP contract v2 (see docs/api.md); `info.version` is the upload-broker release.",
     },
     paths,
+    webhooks: { uploadEvent: webhook(schemas) },
     components: {
       securitySchemes: { bearerJwt: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
       schemas: Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b))),

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { parseProfilesJson } from "../functions/config.js";
 import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
+import { newWebhookSecret, webhookSecretProblem } from "../functions/domain/webhook-signature.js";
 import { ConfigError } from "../functions/errors.js";
 import type { Profile } from "../functions/schemas.js";
 import { validateCorsOrigins } from "../lib/cors-origins.js";
@@ -17,6 +18,10 @@ export interface LocalConfig {
   corsOrigins: string[];
   /** Where completion events are POSTed (they are always logged). */
   webhookUrl?: string;
+  /** Signs each POST to `webhookUrl`: WEBHOOK_SECRET, or one made up at start-up. */
+  webhookSecret?: string;
+  /** `WEBHOOK_SECRET` was not set, so `webhookSecret` was generated for this run. */
+  webhookSecretGenerated?: boolean;
   s3Endpoint?: string;
   bucket: string;
   region: string;
@@ -50,6 +55,9 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
   if (webhookUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(webhookUrl)) {
     throw new ConfigError(`WEBHOOK_URL ${JSON.stringify(webhookUrl)} is not an http(s) URL.`);
   }
+  const webhookSecret = value("WEBHOOK_SECRET");
+  const secretProblem = webhookSecret === undefined ? undefined : webhookSecretProblem(webhookSecret);
+  if (secretProblem) throw new ConfigError(`WEBHOOK_SECRET ${secretProblem} (e.g. whsec_ and 32 random bytes in base64).`);
   return {
     port: port(value("PORT")),
     host: host(value("HOST")),
@@ -59,7 +67,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     region: value("S3_REGION") ?? "us-east-1",
     dataDir: value("LOCAL_DATA_DIR") ?? ".local-data",
     ...(s3Endpoint ? { s3Endpoint } : {}),
-    ...(webhookUrl ? { webhookUrl } : {}),
+    ...(webhookUrl ? { webhookUrl, webhookSecret: webhookSecret ?? newWebhookSecret(), webhookSecretGenerated: !webhookSecret } : {}),
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
     profiles: profilesFile ? readProfiles(profilesFile) : DEMO_PROFILES,

@@ -34,10 +34,13 @@ try {
   const where = config.host === "127.0.0.1" ? "" : `\n  listening on ${config.host.includes(":") ? `[${config.host}]` : config.host}:${new URL(server.url).port}`;
   const hosts = config.allowedHosts.length ? `; also answers to ${config.allowedHosts.join(", ")}` : "";
   const cors = config.corsOrigins.length ? `\n  CORS      ${config.corsOrigins.join(", ")}` : "";
+  const webhook = config.webhookUrl
+    ? `\n  webhook   ${config.webhookUrl}, signed with ${config.webhookSecretGenerated ? `${config.webhookSecret} (made up for this run: set WEBHOOK_SECRET to keep one)` : "WEBHOOK_SECRET"}`
+    : "";
   console.log(`upload-broker local API: ${server.url}  (demo page: ${server.url}/)${where}${where ? hosts : hosts ? `\n  ${hosts.slice(2)}` : ""}
   S3        ${config.s3Endpoint ? server.s3Endpoint : `${server.s3Endpoint} (embedded s3rver, data in ${config.dataDir}/s3)`}  bucket ${server.bucket}, region ${config.region}
   DynamoDB  ${config.dynamoEndpoint ? server.dynamoEndpoint : `${server.dynamoEndpoint} (embedded dynalite with transactions, data in ${config.dataDir}/dynamodb)`}
-  profiles  ${config.profiles.map((p) => p.name).join(", ")} (${config.profilesSource})${cors}
+  profiles  ${config.profiles.map((p) => p.name).join(", ")} (${config.profilesSource})${cors}${webhook}
 Get a token:  curl -s -X POST ${server.url}/dev/token -d '{"sub":"alice"}'
 Ctrl-C stops everything.`);
 } catch (error) {

@@ -100,7 +100,7 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   // WEBHOOK_URL when set) as the deployed stack's stream would, without ever blocking.
   const store = new DynamoTicketStore(dynamo, TABLE);
   const files = localPublicFiles({ url, profiles: config.profiles, tickets: store, s3, bucket: config.bucket });
-  const tickets = publishingTicketStore(store, config.bucket, webhookPublisher(config.webhookUrl, logger), (error) =>
+  const tickets = publishingTicketStore(store, config.bucket, webhookPublisher(config.webhookUrl, logger, config.webhookSecret ? { secret: config.webhookSecret } : {}), (error) =>
     logger.warn("completion event not published", { error: String(error) }),
   files.deps.fileUrl);
   const signer = s3Signer({ bucket: config.bucket, region: config.region, endpoint: s3Endpoint, credentials });

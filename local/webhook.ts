@@ -4,8 +4,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { transitionEvent, type CompletionEvent, type EventPublisher } from "../functions/domain/events.js";
+import { transitionEvent, type CompletionEvent, type EventPublisher, type WebhookEvent } from "../functions/domain/events.js";
 import type { FileUrls } from "../functions/domain/public-files.js";
+import { webhookHeaders } from "../functions/domain/webhook-signature.js";
 import type { TicketStore } from "../functions/ports.js";
 import type { Ticket } from "../functions/schemas.js";
 
@@ -22,16 +23,12 @@ export interface WebhookOptions {
   backoffMs?: number;
   /** One attempt's time limit. @default 5000 (ms) */
   timeoutMs?: number;
+  /** Signs every delivery (Standard Webhooks headers); see functions/domain/webhook-signature.ts. */
+  secret?: string;
 }
 
 /** The JSON a webhook receives: the shape of an EventBridge event, as the API destination sends it. */
-export interface WebhookBody {
-  id: string;
-  source: CompletionEvent["source"];
-  "detail-type": CompletionEvent["detailType"];
-  time: string;
-  detail: CompletionEvent["detail"];
-}
+export type WebhookBody = WebhookEvent;
 
 export const toWebhookBody = (event: CompletionEvent): WebhookBody => ({
   id: randomUUID(),
@@ -50,17 +47,19 @@ export type WebhookPublisher = EventPublisher & { idle(): Promise<void> };
  * slows or breaks an upload; a delivery that finally fails is logged as a warning.
  */
 export function webhookPublisher(url: string | undefined, log: EventLog, options: WebhookOptions = {}): WebhookPublisher {
-  const { retries = 3, backoffMs = 250, timeoutMs = 5000 } = options;
+  const { retries = 3, backoffMs = 250, timeoutMs = 5000, secret } = options;
   let queue: Promise<void> = Promise.resolve();
 
   const deliver = async (body: WebhookBody): Promise<void> => {
+    const text = JSON.stringify(body);
     for (let attempt = 0; ; attempt++) {
       let problem: string;
       try {
         const response = await fetch(url!, {
           method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(body),
+          // Signed again per attempt: the timestamp is the attempt's, the id the event's.
+          headers: { "content-type": "application/json", ...(secret ? webhookHeaders(secret, body.id, text) : {}) },
+          body: text,
           signal: AbortSignal.timeout(timeoutMs),
         });
         await response.body?.cancel();

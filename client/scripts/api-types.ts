@@ -8,6 +8,7 @@
 import { compile, type JSONSchema } from "json-schema-to-typescript";
 import { jsonSchema } from "../../functions/openapi.js";
 import { routes } from "../../functions/routes.js";
+import { WebhookEvent } from "../../functions/domain/events.js";
 import { ErrorBody } from "../../functions/schemas.js";
 
 type Schema = Record<string, unknown>;
@@ -40,6 +41,7 @@ export async function apiTypesSource(): Promise<string> {
     };
   }
   jsonSchema(ErrorBody, "output", components);
+  jsonSchema(WebhookEvent, "output", components);
   const document = {
     title: "Routes",
     description: "Every route of the broker, by operation id: path parameters, query, JSON body and success answer.",

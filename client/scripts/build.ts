@@ -1,6 +1,6 @@
 /**
  * `npm run build` in `client/`: regenerates `src/api-types.ts` from the broker's route table,
- * bundles `dist/index.js` and `dist/react.js` with esbuild and writes the `.d.ts` files with tsc. The tools are
+ * bundles `dist/index.js`, `dist/react.js` and `dist/server.js` with esbuild and writes the `.d.ts` files with tsc. The tools are
  * the repository root's (no `node_modules` here); the package has no runtime dependency.
  */
 import { execFileSync } from "node:child_process";
@@ -18,9 +18,10 @@ const tsc = new URL("bin/tsc", `file://${createRequire(import.meta.url).resolve(
 const out = process.env.CLIENT_OUT_DIR ?? `${root}dist`;
 if (!process.env.CLIENT_OUT_DIR) writeFileSync(`${root}src/api-types.ts`, await apiTypesSource());
 rmSync(out, { recursive: true, force: true });
-const common = { bundle: true, format: "esm", platform: "neutral", target: "es2020", logLevel: "warning" } as const;
-// Both entries in one build with code splitting: `react.js` shares the core's modules (one `UploadError` class).
-await build({ ...common, entryPoints: [`${root}src/index.ts`, `${root}src/react.ts`], splitting: true, outdir: out, external: ["react"] });
+const common = { bundle: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], target: "es2020", logLevel: "warning" } as const;
+// The entries in one build with code splitting: `react.js` shares the core's modules (one `UploadError` class).
+// `server.js` bundles the Standard Webhooks library, so the package still has no dependency.
+await build({ ...common, entryPoints: ["index", "react", "server"].map((e) => `${root}src/${e}.ts`), splitting: true, outdir: out, external: ["react"] });
 execFileSync(process.execPath, [tsc, "-p", root, "--outDir", out], { stdio: "inherit" });
 
 const min = await build({ ...common, entryPoints: [`${root}src/index.ts`], minify: true, write: false });

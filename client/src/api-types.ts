@@ -408,3 +408,37 @@ export interface ErrorBody {
   };
   message?: string;
 }
+/**
+ * This interface was referenced by `Routes`'s JSON-Schema
+ * via the `definition` "WebhookEvent".
+ */
+export interface WebhookEvent {
+  id: string;
+  source: "upload-broker";
+  "detail-type": "Upload Completed" | "Upload Rejected" | "Upload Aborted" | "Upload Deleted";
+  time: string;
+  detail: CompletionEventDetail;
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `Routes`'s JSON-Schema
+ * via the `definition` "CompletionEventDetail".
+ */
+export interface CompletionEventDetail {
+  uploadId: string;
+  owner: string;
+  profile: string;
+  bucket: string;
+  key: string;
+  filename: string;
+  contentType: string;
+  size?: number;
+  etag?: string;
+  metadata: {
+    [k: string]: string;
+  };
+  status: "completed" | "rejected" | "aborted" | "deleted";
+  rejectReason?: string;
+  fileUrl?: string;
+  at: string;
+}

@@ -4,8 +4,9 @@
  */
 import type * as z from "zod/v4/core";
 import type { routes } from "../../functions/routes.js";
+import type { WebhookEvent } from "../../functions/domain/events.js";
 import type { ErrorBody } from "../../functions/schemas.js";
-import type { Routes, ErrorBody as ClientErrorBody } from "../src/api-types.js";
+import type { Routes, ErrorBody as ClientErrorBody, WebhookEvent as ClientWebhookEvent } from "../src/api-types.js";
 
 /** Exactly the same type (not merely assignable both ways). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -37,4 +38,5 @@ type Drift = {
 const everyRoute: [Drift] extends [never] ? true : Drift = true;
 const everyId: Equal<keyof Routes, Route["id"]> = true;
 const errorBody: Same<ClientErrorBody, z.output<typeof ErrorBody>> = true;
-export { everyRoute, everyId, errorBody };
+const webhookEvent: Same<ClientWebhookEvent, z.output<typeof WebhookEvent>> = true;
+export { everyRoute, everyId, errorBody, webhookEvent };

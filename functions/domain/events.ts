@@ -46,6 +46,19 @@ export const CompletionEventDetail = z.strictObject({
 });
 export type CompletionEventDetail = z.infer<typeof CompletionEventDetail>;
 
+/**
+ * What a webhook receives: the EventBridge event's JSON. Local mode sends these five fields;
+ * EventBridge adds `version`, `account`, `region` and `resources`, hence a loose object.
+ */
+export const WebhookEvent = z.looseObject({
+  id: z.string(),
+  source: z.literal(EVENT_SOURCE),
+  "detail-type": z.enum(Object.values(DETAIL_TYPES) as [DetailType, ...DetailType[]]),
+  time: IsoDate,
+  detail: CompletionEventDetail,
+});
+export type WebhookEvent = z.infer<typeof WebhookEvent>;
+
 /** One event as the broker hands it to a publisher (EventBridge, or local mode's webhook). */
 export interface CompletionEvent {
   source: typeof EVENT_SOURCE;

@@ -39,23 +39,29 @@ describe("upload-broker-client package", () => {
     expect(pkg).toMatchObject({
       name: "upload-broker-client",
       type: "module",
-      exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" }, "./react": { types: "./dist/react.d.ts", default: "./dist/react.js" } },
+      exports: {
+        ".": { types: "./dist/index.d.ts", default: "./dist/index.js" },
+        "./react": { types: "./dist/react.d.ts", default: "./dist/react.js" },
+        "./server": { types: "./dist/server.d.ts", default: "./dist/server.js" },
+      },
     });
     expect(pkg.dependencies).toBeUndefined();
     expect(pkg.peerDependencies).toEqual({ react: ">=18" });
     expect(pkg.peerDependenciesMeta).toEqual({ react: { optional: true } });
     const imports = (file: string) => [...readFileSync(join(CLIENT, "dist", file), "utf8").matchAll(/^\s*import\s[^"']*["']([^"']+)["']/gm)].map((m) => m[1]);
-    for (const file of ["index.js", "react.js"]) {
+    for (const file of ["index.js", "react.js", "server.js"]) {
       const js = readFileSync(join(CLIENT, "dist", file), "utf8");
       expect(js).not.toMatch(/\brequire\(|\bimport\(/);
-      expect(js).not.toMatch(/\bnode:|\bprocess\.|\bBuffer\b/);
+      // What browsers and React Native run uses no Node API.
+      if (file !== "server.js") expect(js).not.toMatch(/\bnode:|\bprocess\.|\bBuffer\b/);
     }
     // The core imports only its own shared chunk; the hook that chunk (one UploadError class) and React.
-    for (const from of imports("index.js")) expect(from).toMatch(/^\.\/chunk-\w+\.js$/);
+    // The Standard Webhooks library is bundled into server.js: no dependency to install.
+    for (const from of [...imports("index.js"), ...imports("server.js")]) expect(from).toMatch(/^\.\/chunk-\w+\.js$/);
     expect(imports("react.js").sort()).toEqual([...imports("index.js"), "react"].sort());
     expect(readFileSync(join(CLIENT, "dist/index.js"), "utf8")).toMatch(/export\s*\{[^}]*createUploadClient[^}]*UploadError|export\s*\{[^}]*UploadError[^}]*createUploadClient/s);
     const declarations = readdirSync(join(CLIENT, "dist")).filter((f) => f.endsWith(".d.ts"));
-    expect(declarations).toEqual(expect.arrayContaining(["index.d.ts", "react.d.ts"]));
+    expect(declarations).toEqual(expect.arrayContaining(["index.d.ts", "react.d.ts", "server.d.ts"]));
     for (const file of declarations) {
       const text = readFileSync(join(CLIENT, "dist", file), "utf8");
       for (const [, from] of text.matchAll(/(?:from|import\()\s*["']([^"']+)["']/g)) expect(from, `${file} imports ${from}`).toMatch(file === "react.d.ts" && from === "react" ? /^react$/ : /^\.\/[\w-]+\.js$/);

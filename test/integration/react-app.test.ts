@@ -108,15 +108,16 @@ describe.skipIf(!available)("a throw-away React app with the packed client and u
   const open = async (profile: string) => {
     await page.goto(`${server.url}/?profile=${profile}`);
     await page.evaluate(({ t }) => {
-      document.body.innerHTML = '<div id="root"></div>';
-      (window as any).TOKEN = t;
+      const w = globalThis as any;
+      w.document.body.innerHTML = '<div id="root"></div>';
+      w.TOKEN = t;
     }, { t: token });
     await page.addScriptTag({ content: bundle });
     await page.waitForSelector("#status");
   };
   const text = (id: string) => page.locator(`#${id}`).textContent();
   const settled = async () => {
-    await page.waitForFunction(() => !["idle", "uploading"].includes(document.getElementById("status")!.textContent!), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => !["idle", "uploading"].includes((globalThis as any).document.getElementById("status").textContent), undefined, { timeout: 30_000 });
     return text("status");
   };
 
@@ -129,7 +130,7 @@ describe.skipIf(!available)("a throw-away React app with the packed client and u
     expect(await text("progress")).toBe(`${bytes.length}/${bytes.length}`);
     const ticket = JSON.parse((await text("result"))!);
     expect(ticket).toMatchObject({ status: "completed", profile: "avatar", filename: "me.png", size: bytes.length, contentType: "image/png" });
-    expect(await page.evaluate(() => (window as any).seen.includes("uploading"))).toBe(true);
+    expect(await page.evaluate(() => (globalThis as any).seen.includes("uploading"))).toBe(true);
 
     const auth = { authorization: `Bearer ${token}` };
     const { url } = (await (await fetch(`${server.url}/uploads/${ticket.uploadId}/download`, { headers: auth })).json()) as { url: string };
@@ -158,7 +159,7 @@ describe.skipIf(!available)("a throw-away React app with the packed client and u
       await route.continue().catch(() => undefined);
     });
     await page.setInputFiles("input[type=file]", { name: "me.png", mimeType: "image/png", buffer: Buffer.concat([png(), Buffer.alloc(1000)]) });
-    await page.waitForFunction(() => document.getElementById("status")!.textContent === "uploading");
+    await page.waitForFunction(() => (globalThis as any).document.getElementById("status").textContent === "uploading");
     await page.waitForRequest(/X-Amz-Signature/);
     await page.click("#abort");
     expect(await settled()).toBe("aborted");

@@ -1,7 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { verifyWebhook, WebhookVerificationError, type WebhookRequest } from "../../client/src/server.js";
 import { transitionEvent } from "../../functions/domain/events.js";
+import { newWebhookSecret, webhookHeaders } from "../../functions/domain/webhook-signature.js";
+import { loadLocalConfig } from "../../local/config.js";
 import type { Ticket } from "../../functions/schemas.js";
 import { publishingTicketStore, webhookPublisher, type EventLog, type WebhookBody } from "../../local/webhook.js";
 import { MemoryTicketStore } from "../support/fixtures.js";
@@ -226,5 +229,79 @@ describe("local mode with WEBHOOK_URL", () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("signed deliveries and verifyWebhook (upload-broker-client/server)", () => {
+  /** A sink that keeps each request exactly as received: headers and raw body. */
+  async function rawSink(status: (n: number) => number = () => 204) {
+    const received: WebhookRequest[] = [];
+    let n = 0;
+    const url = await listen((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+        res.writeHead(status(++n)).end();
+      });
+    });
+    return { url, received };
+  }
+  const secret = newWebhookSecret();
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "accepted",
+      (error: unknown) => (error instanceof WebhookVerificationError ? error.reason : `threw ${String(error)}`),
+    );
+
+  it("accepts what local mode sends, with the event typed; refuses a changed body, another secret and the same delivery twice", async () => {
+    const { url, received } = await rawSink();
+    const publisher = webhookPublisher(url, memoryLog().log, { secret });
+    await publisher.publish([completion]);
+    await publisher.idle();
+    const [delivery] = received;
+    expect(Object.keys(delivery!.headers)).toEqual(expect.arrayContaining(["webhook-id", "webhook-timestamp", "webhook-signature"]));
+
+    const event = await verifyWebhook(delivery!, secret);
+    expect(event).toMatchObject({ source: "upload-broker", "detail-type": "Upload Completed", detail: { uploadId: ticket.uploadId, status: "completed" } });
+    expect(delivery!.headers["webhook-id"]).toBe(event.id);
+
+    expect(await refusal(verifyWebhook(delivery!, secret))).toBe("replayed");
+    expect(await refusal(verifyWebhook({ ...delivery!, body: String(delivery!.body).replace('"completed"', '"rejected"') }, secret, { replay: false }))).toBe("bad_signature");
+    expect(await refusal(verifyWebhook(delivery!, newWebhookSecret(), { replay: false }))).toBe("bad_signature");
+    expect(await refusal(verifyWebhook(delivery!, [newWebhookSecret(), secret], { replay: false }))).toBe("accepted"); // during a rotation
+    const { "webhook-signature": _, ...unsigned } = delivery!.headers as Record<string, string>;
+    expect(await refusal(verifyWebhook({ ...delivery!, headers: unsigned }, secret))).toBe("missing_headers");
+  });
+
+  it("refuses a timestamp over five minutes old or ahead, and takes a fetch Request", async () => {
+    const body = JSON.stringify({ id: "e1", source: "upload-broker", "detail-type": "Upload Completed", time: completion.detail.at, detail: completion.detail });
+    const at = (seconds: number) => ({ headers: webhookHeaders(secret, "e1", body, new Date(Date.now() + seconds * 1000)), body });
+    expect(await refusal(verifyWebhook(at(-301), secret))).toBe("too_old");
+    expect(await refusal(verifyWebhook(at(301), secret))).toBe("too_new");
+    expect(await refusal(verifyWebhook(at(-290), secret))).toBe("accepted");
+    const request = new Request("http://127.0.0.1/hook", { method: "POST", headers: webhookHeaders(secret, "e2", body), body });
+    expect((await verifyWebhook(request, secret)).detail.uploadId).toBe(ticket.uploadId);
+  });
+
+  it("signs each retry afresh with the event's id, so a retry after a failure is accepted while a replay is not", async () => {
+    const { url, received } = await rawSink((n) => (n === 1 ? 503 : 204));
+    const publisher = webhookPublisher(url, memoryLog().log, { secret, backoffMs: 1100 });
+    await publisher.publish([completion]);
+    await publisher.idle();
+    expect(received).toHaveLength(2);
+    const [first, retry] = received;
+    expect(retry!.headers["webhook-id"]).toBe(first!.headers["webhook-id"]);
+    expect(retry!.headers["webhook-timestamp"]).not.toBe(first!.headers["webhook-timestamp"]);
+    expect(await refusal(verifyWebhook(first!, secret))).toBe("accepted");
+    expect(await refusal(verifyWebhook(retry!, secret))).toBe("accepted");
+    expect(await refusal(verifyWebhook(retry!, secret))).toBe("replayed");
+  });
+
+  it("local mode signs with WEBHOOK_SECRET, or with one it makes up; a malformed secret fails start-up naming it", () => {
+    expect(loadLocalConfig({ WEBHOOK_URL: "http://127.0.0.1:9/hook", WEBHOOK_SECRET: secret })).toMatchObject({ webhookSecret: secret, webhookSecretGenerated: false });
+    expect(loadLocalConfig({ WEBHOOK_URL: "http://127.0.0.1:9/hook" })).toMatchObject({ webhookSecret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/), webhookSecretGenerated: true });
+    expect(() => loadLocalConfig({ WEBHOOK_URL: "http://127.0.0.1:9/hook", WEBHOOK_SECRET: "hunter2" })).toThrow(/WEBHOOK_SECRET must start with whsec_/);
+    expect(() => loadLocalConfig({ WEBHOOK_SECRET: "whsec_c2hvcnQ=" })).toThrow(/WEBHOOK_SECRET must hold at least 24 bytes/);
   });
 });

@@ -95,7 +95,10 @@ describe("openapi.json", () => {
     expect(text).not.toContain('"rejectReason"');
     expect(text).toContain('"#/components/schemas/TicketView"');
     expect(committed.paths["/uploads/{uploadId}"].get.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/TicketView" });
-    expect(Object.keys(committed.components.schemas).sort()).toEqual(["Error", "Profile", "TicketView"]);
+    expect(Object.keys(committed.components.schemas).sort()).toEqual(["CompletionEventDetail", "Error", "Profile", "TicketView", "WebhookEvent"]);
+    const hook = committed.webhooks.uploadEvent.post;
+    expect(hook.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/WebhookEvent" });
+    expect(hook.parameters.map((p: { name: string }) => p.name)).toEqual(["webhook-id", "webhook-timestamp", "webhook-signature"]);
     const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
     expect(committed.info.version).toBe(pkg.version);
   });
