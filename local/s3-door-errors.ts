@@ -58,5 +58,8 @@ export const s3Errors = {
     new S3Error(400, "InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."),
   invalidPartOrder: () => new S3Error(400, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number."),
   malformedXml: () => new S3Error(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema"),
+  preconditionFailed: () => new S3Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: "If-None-Match" }),
+  conditionalConflict: () =>
+    new S3Error(409, "ConditionalRequestConflict", "A conflicting conditional operation is currently in progress against this resource. Please try again."),
   internal: () => new S3Error(500, "InternalError", "We encountered an internal error. Please try again."),
 };

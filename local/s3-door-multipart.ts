@@ -82,6 +82,16 @@ export class EmbeddedUploads {
     return XML_DECLARATION + root.toString();
   }
 
+  /** Whether `key` holds an object (s3rver keeps it as `<folders>/<name>._S3rver_object`). */
+  async objectExists(bucket: string, key: string): Promise<boolean> {
+    const folders = key.split("/");
+    const name = folders.pop()!;
+    return stat(join(this.dir, bucket, ...folders, `${name}._S3rver_object`)).then(
+      (info) => info.isFile(),
+      () => false,
+    );
+  }
+
   /** AbortMultipartUpload: the upload and every part it holds are gone. */
   async abort(bucket: string, key: string, uploadId: string): Promise<void> {
     await rm(await this.folder(bucket, key, uploadId), { recursive: true, force: true });

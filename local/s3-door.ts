@@ -47,6 +47,8 @@ interface Target {
 
 export async function startS3Door(options: S3DoorOptions): Promise<S3Door> {
   const uploads = new EmbeddedUploads(options.dir);
+  /** Conditional writes under way, by bucket and key: S3 lets one of two concurrent ones through. */
+  const writing = new Set<string>();
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(async (error: unknown) => {
       if (!(error instanceof S3Error)) logger.error("embedded S3 door failed", { error: String(error) });
@@ -66,6 +68,22 @@ export async function startS3Door(options: S3DoorOptions): Promise<S3Door> {
     if (authentication === "anonymous") throw s3Errors.accessDenied();
 
     const uploadId = one(target.query.uploadId);
+    // If-None-Match: * on PutObject and CompleteMultipartUpload (s3rver ignores it): one write, never over an object.
+    const conditional = target.key && req.headers["if-none-match"] === "*" && (method === "PUT" ? uploadId === undefined : method === "POST" && uploadId !== undefined);
+    if (!conditional) return handleWrite(req, res, target, method, uploadId);
+    const slot = `${target.bucket}/${target.key}`;
+    if (writing.has(slot)) throw s3Errors.conditionalConflict();
+    writing.add(slot);
+    try {
+      if (await uploads.objectExists(target.bucket, target.key)) throw s3Errors.preconditionFailed();
+      return await handleWrite(req, res, target, method, uploadId);
+    } finally {
+      writing.delete(slot);
+    }
+  }
+
+  /** Multipart operations and bodies with digests, after the signature. */
+  async function handleWrite(req: IncomingMessage, res: ServerResponse, target: Target, method: string, uploadId: string | undefined): Promise<void> {
     if (uploadId !== undefined && target.key) {
       if (method === "GET" && !("partNumber" in target.query)) {
         const xml = await uploads.listParts(target.bucket, target.key, uploadId, { maxParts: one(target.query["max-parts"]), marker: one(target.query["part-number-marker"]) });
@@ -106,25 +124,41 @@ export async function startS3Door(options: S3DoorOptions): Promise<S3Door> {
       data.append("file", await openAsBlob(form.file!.path, { type: form.file!.type }), form.file!.filename);
       const encoded = new Response(data);
       const { "content-length": _, "content-type": __, ...headers } = req.headers;
-      await forward(req, res, Readable.fromWeb(encoded.body! as import("node:stream/web").ReadableStream), {
-        ...headers,
-        "content-type": encoded.headers.get("content-type")!,
-        "transfer-encoding": "chunked",
-      });
+      await forward(
+        req,
+        res,
+        Readable.fromWeb(encoded.body! as import("node:stream/web").ReadableStream),
+        { ...headers, "content-type": encoded.headers.get("content-type")!, "transfer-encoding": "chunked" },
+        // S3's PostResponse (success_action_status 201) names the element ETag; s3rver writes Etag.
+        (xml) => xml.replace(/<(\/?)Etag>/g, "<$1ETag>"),
+      );
     } finally {
       await form.dispose();
     }
   }
 
-  /** Hands the request (or the body given) to s3rver and its answer back to the client. */
-  function forward(req: IncomingMessage, res: ServerResponse, body: Readable = req, headers: IncomingHttpHeaders = req.headers): Promise<void> {
+  /**
+   * Hands the request (or the body given) to s3rver and its answer back to the client; `rewrite`
+   * mends a (small) answer body first.
+   */
+  function forward(req: IncomingMessage, res: ServerResponse, body: Readable = req, headers: IncomingHttpHeaders = req.headers, rewrite?: (text: string) => string): Promise<void> {
     const { expect: _, ...sent } = headers;
     return new Promise<void>((resolve, reject) => {
       const upstream = request({ socketPath: options.socketPath, method: req.method, path: req.url, headers: sent }, (answer) => {
+        answer.once("error", reject);
+        if (rewrite) {
+          const chunks: Buffer[] = [];
+          answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+          answer.once("end", () => {
+            const text = rewrite(Buffer.concat(chunks).toString("utf8"));
+            const { "content-length": _, "transfer-encoding": __, ...kept } = answer.headers;
+            res.writeHead(answer.statusCode ?? 502, { ...kept, "content-length": String(Buffer.byteLength(text)) }).end(text, () => resolve());
+          });
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
         answer.once("end", resolve);
-        answer.once("error", reject);
       });
       upstream.once("error", reject);
       body.once("error", reject);
