@@ -10,9 +10,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { loadLocalConfig } from "../../local/config.js";
-import { EMBEDDED_S3_CREDENTIALS, startEmbeddedDynamo } from "../../local/embedded.js";
-import { startLocalServer } from "../../local/server.js";
 import { rgwAvailable, startRgw, type StrictS3 } from "./ceph-rgw.js";
 import { javaAvailable, startDynamoLocal, type DynamoLocal } from "./dynamodb-local.js";
 
@@ -33,6 +30,13 @@ const ENABLE_HINT =
   "apt-get install -y --no-install-recommends ceph-mon ceph-osd ceph-common radosgw uuid-runtime (or run `bash .ci/run`)";
 
 export default async function setup(project: TestProject) {
+  // This process is not a test worker: quiet the local server's logger (read when first imported) as vitest.config quiets theirs.
+  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+  const [{ loadLocalConfig }, { EMBEDDED_S3_CREDENTIALS, startEmbeddedDynamo }, { startLocalServer }] = await Promise.all([
+    import("../../local/config.js"),
+    import("../../local/embedded.js"),
+    import("../../local/server.js"),
+  ]);
   const dynamo = await startEmbeddedDynamo(undefined);
   project.provide("dynamoEndpoint", dynamo.endpoint);
 
