@@ -44,13 +44,15 @@ export async function startEmbeddedS3(
   const socketPath = join(socketDir, "s3rver.sock");
   const server = new S3rver({ silent: true, directory: dir, vhostBuckets: false });
   await server.configureBuckets();
-  (server as unknown as { httpServer: Server }).httpServer = await server.listen(socketPath);
+  const http = await server.listen(socketPath);
+  (server as unknown as { httpServer: Server }).httpServer = http;
   server.on("event", onEvent);
   const door = await startS3Door({ dir, socketPath, keys: { ...EMBEDDED_S3_CREDENTIALS, region: options.region ?? "us-east-1" }, origins: options.origins ?? [] });
   return {
     endpoint: door.endpoint,
     close: async () => {
       await door.close();
+      http.closeAllConnections();
       await server.close();
       await rm(socketDir, { recursive: true, force: true });
     },

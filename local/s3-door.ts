@@ -162,6 +162,13 @@ export async function startS3Door(options: S3DoorOptions): Promise<S3Door> {
       });
       upstream.once("error", reject);
       body.once("error", reject);
+      // A client that goes away (a cancelled upload) leaves nothing open behind it.
+      res.once("close", () => {
+        if (!res.writableFinished) {
+          upstream.destroy();
+          resolve();
+        }
+      });
       body.pipe(upstream);
     });
   }
