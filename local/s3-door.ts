@@ -60,8 +60,8 @@ export async function startS3Door(options: S3DoorOptions): Promise<S3Door> {
     const method = req.method ?? "GET";
     const target = parseTarget(req.url ?? "/");
     if (method === "OPTIONS") return forward(req, res);
-    const type = req.headers["content-type"] ?? "";
-    if (method === "POST" && target.bucket && !target.key && Object.keys(target.query).length === 0 && /^multipart\/form-data/i.test(type)) {
+    const form = /^multipart\/form-data/i.test(req.headers["content-type"] ?? "");
+    if (method === "POST" && target.bucket && !target.key && Object.keys(target.query).length === 0 && form) {
       return postForm(req, res, target);
     }
     const authentication = await authenticate({ method, rawPath: target.rawPath, query: target.query, headers: req.headers }, options.keys, new Date());
@@ -70,20 +70,20 @@ export async function startS3Door(options: S3DoorOptions): Promise<S3Door> {
     const uploadId = one(target.query.uploadId);
     // If-None-Match: * on PutObject and CompleteMultipartUpload (s3rver ignores it): one write, never over an object.
     const conditional = target.key && req.headers["if-none-match"] === "*" && (method === "PUT" ? uploadId === undefined : method === "POST" && uploadId !== undefined);
-    if (!conditional) return handleWrite(req, res, target, method, uploadId);
+    if (!conditional) return serve(req, res, target, method, uploadId);
     const slot = `${target.bucket}/${target.key}`;
     if (writing.has(slot)) throw s3Errors.conditionalConflict();
     writing.add(slot);
     try {
       if (await uploads.objectExists(target.bucket, target.key)) throw s3Errors.preconditionFailed();
-      return await handleWrite(req, res, target, method, uploadId);
+      return await serve(req, res, target, method, uploadId);
     } finally {
       writing.delete(slot);
     }
   }
 
-  /** Multipart operations and bodies with digests, after the signature. */
-  async function handleWrite(req: IncomingMessage, res: ServerResponse, target: Target, method: string, uploadId: string | undefined): Promise<void> {
+  /** A signed request: multipart operations answered or checked, bodies with digests checked, then s3rver. */
+  async function serve(req: IncomingMessage, res: ServerResponse, target: Target, method: string, uploadId: string | undefined): Promise<void> {
     if (uploadId !== undefined && target.key) {
       if (method === "GET" && !("partNumber" in target.query)) {
         const xml = await uploads.listParts(target.bucket, target.key, uploadId, { maxParts: one(target.query["max-parts"]), marker: one(target.query["part-number-marker"]) });
@@ -96,19 +96,18 @@ export async function startS3Door(options: S3DoorOptions): Promise<S3Door> {
       // s3rver would make a folder for any upload id, and concatenate any parts it is told.
       await uploads.folder(target.bucket, target.key, uploadId);
       if (method === "POST") {
-        const body = await checkedBody(req, digestHeaders(req.headers));
-        try {
-          await uploads.checkComplete(target.bucket, target.key, uploadId, await readFile(body.path, "utf8"));
-          return await forward(req, res, createReadStream(body.path));
-        } finally {
-          await body.dispose();
-        }
+        return forwardChecked(req, res, async (path) => uploads.checkComplete(target.bucket, target.key, uploadId, await readFile(path, "utf8")));
       }
     }
-    const digests = method === "PUT" || method === "POST" ? digestHeaders(req.headers) : [];
-    if (digests.length === 0) return forward(req, res);
-    const body = await checkedBody(req, digests);
+    const hasBody = method === "PUT" || method === "POST";
+    return hasBody && digestHeaders(req.headers).length > 0 ? forwardChecked(req, res) : forward(req, res);
+  }
+
+  /** Hands the body on once its digests (and `check`, given the file it was written to) hold. */
+  async function forwardChecked(req: IncomingMessage, res: ServerResponse, check?: (path: string) => Promise<void>): Promise<void> {
+    const body = await checkedBody(req, digestHeaders(req.headers));
     try {
+      await check?.(body.path);
       await forward(req, res, createReadStream(body.path));
     } finally {
       await body.dispose();
