@@ -17,7 +17,7 @@ import { ConfigError } from "../functions/errors.js";
 import { startTransactionProxy } from "./dynamo-transactions.js";
 import { startS3Door } from "./s3-door.js";
 
-/** s3rver accepts SigV4 made with this key pair only. */
+/** The one key pair the embedded bucket (its door, and s3rver behind it) knows. */
 export const EMBEDDED_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
 /** DynamoDB-compatible servers want a signature, whatever the key. */
