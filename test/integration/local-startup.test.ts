@@ -374,6 +374,26 @@ describe("CORS_ORIGINS over HTTP", () => {
   });
   afterAll(() => server?.close());
 
+  it("lets a page of that origin read the embedded bucket's answers: preflight, S3's refusals, one of two racing writes", async () => {
+    const token = ((await (await fetch(`${server.url}/dev/token`, { method: "POST", body: JSON.stringify({ sub: "dev" }) })).json()) as { token: string }).token;
+    const sign = await fetch(`${server.url}/sign/put`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ profile: "avatar", filename: "a.png", contentType: "image/png", size: 10 }) });
+    const t = (await sign.json()) as { url: string; headers: Record<string, string> };
+    const { "content-length": _, ...headers } = t.headers;
+    const preflight = await fetch(t.url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "PUT", "access-control-request-headers": Object.keys(headers).join(",") } });
+    expect(preflight.status).toBe(200);
+    expect([origin, "*"]).toContain(preflight.headers.get("access-control-allow-origin")); // s3rver answers a matched preflight with *
+    const foreign = await fetch(t.url, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "PUT" } });
+    expect(foreign.status).toBe(403);
+    const wrongType = await fetch(t.url, { method: "PUT", headers: { ...headers, "content-type": "image/gif", origin }, body: new Uint8Array(10) });
+    expect(wrongType.status).toBe(403);
+    expect(wrongType.headers.get("access-control-allow-origin")).toBe(origin);
+    expect(await wrongType.text()).toMatch(/<Code>SignatureDoesNotMatch<\/Code>/);
+    // If-None-Match: * lets one write through; the other is 409 (at once) or 412 (after it).
+    const racing = await Promise.all([1, 2].map(() => fetch(t.url, { method: "PUT", headers: { ...headers, origin }, body: new Uint8Array(10) })));
+    expect(racing.map((r) => r.status).sort()).toEqual([200, expect.toSatisfy((s: number) => s === 409 || s === 412)]);
+    expect(racing.every((r) => r.headers.get("access-control-allow-origin") === origin)).toBe(true);
+  });
+
   it("answers the preflight with the methods, headers and max-age", async () => {
     const res = await fetch(`${server.url}/uploads/x`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "DELETE", "access-control-request-headers": "authorization, content-type" } });
     expect(res.status).toBe(204);
@@ -394,26 +414,6 @@ describe("CORS_ORIGINS over HTTP", () => {
     expect(res.status).toBe(status);
     expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example");
     expect(res.headers.get("vary")).toMatch(/Origin/);
-  });
-
-  it("lets a page of that origin read the embedded bucket's answers: preflight, S3's refusals, one of two racing writes", async () => {
-    const token = ((await (await fetch(`${server.url}/dev/token`, { method: "POST", body: JSON.stringify({ sub: "dev" }) })).json()) as { token: string }).token;
-    const sign = await fetch(`${server.url}/sign/put`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ profile: "avatar", filename: "a.png", contentType: "image/png", size: 10 }) });
-    const t = (await sign.json()) as { url: string; headers: Record<string, string> };
-    const { "content-length": _, ...headers } = t.headers;
-    const preflight = await fetch(t.url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "PUT", "access-control-request-headers": Object.keys(headers).join(",") } });
-    expect(preflight.status).toBe(200);
-    expect([origin, "*"]).toContain(preflight.headers.get("access-control-allow-origin")); // s3rver answers a matched preflight with *
-    const foreign = await fetch(t.url, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "PUT" } });
-    expect(foreign.status).toBe(403);
-    const wrongType = await fetch(t.url, { method: "PUT", headers: { ...headers, "content-type": "image/gif", origin }, body: new Uint8Array(10) });
-    expect(wrongType.status).toBe(403);
-    expect(wrongType.headers.get("access-control-allow-origin")).toBe(origin);
-    expect(await wrongType.text()).toMatch(/<Code>SignatureDoesNotMatch<\/Code>/);
-    // If-None-Match: * lets one write through; the other is 409 (at once) or 412 (after it).
-    const racing = await Promise.all([1, 2].map(() => fetch(t.url, { method: "PUT", headers: { ...headers, origin }, body: new Uint8Array(10) })));
-    expect(racing.map((r) => r.status).sort()).toEqual([200, expect.toSatisfy((s: number) => s === 409 || s === 412)]);
-    expect(racing.every((r) => r.headers.get("access-control-allow-origin") === origin)).toBe(true);
   });
 
   it("still refuses an origin not listed", async () => {
