@@ -1,18 +1,23 @@
 /**
- * The embedded servers of local mode, on 127.0.0.1: s3rver for S3, and dynalite for DynamoDB
- * behind the transaction proxy (TransactWriteItems, which dynalite lacks: dynamo-transactions.ts).
+ * The embedded servers of local mode, on 127.0.0.1: s3rver for S3 behind its door (signatures,
+ * POST policies, digests, ListParts and abort, which s3rver lacks: s3-door.ts), and dynalite for
+ * DynamoDB behind the transaction proxy (TransactWriteItems, which dynalite lacks:
+ * dynamo-transactions.ts).
  */
 import { mkdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
 import { ConfigError } from "../functions/errors.js";
 import { startTransactionProxy } from "./dynamo-transactions.js";
+import { startS3Door } from "./s3-door.js";
 
-/** s3rver accepts SigV4 made with this key pair only. */
+/** The one key pair the embedded bucket (its door, and s3rver behind it) knows. */
 export const EMBEDDED_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
 /** DynamoDB-compatible servers want a signature, whatever the key. */
@@ -23,13 +28,35 @@ export interface Embedded {
   close(): Promise<void>;
 }
 
-/** Starts s3rver with data under `dir`; `onEvent` gets its object-created notifications. */
-export async function startEmbeddedS3(dir: string, onEvent: (event: { Records: unknown[] }) => void, dataDirName?: string): Promise<Embedded> {
-  makeDir(dir, dataDirName ?? dir);
-  const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: dir, vhostBuckets: false });
-  const { port } = await server.run();
+/**
+ * Starts s3rver with data under `dir` on a socket file only its door uses, and the door on
+ * 127.0.0.1 (the endpoint). `onEvent` gets s3rver's object-created notifications; `origins` are
+ * the browser origins the bucket's CORS rule allows.
+ */
+export async function startEmbeddedS3(
+  dir: string,
+  onEvent: (event: { Records: unknown[] }) => void,
+  options: { dataDirName?: string; region?: string; origins?: string[] } = {},
+): Promise<Embedded> {
+  makeDir(dir, options.dataDirName ?? dir);
+  // A short path of its own (socket paths are limited to about 100 bytes), readable by this user only.
+  const socketDir = await mkdtemp(join(tmpdir(), "upload-broker-s3-"));
+  const socketPath = join(socketDir, "s3rver.sock");
+  const server = new S3rver({ silent: true, directory: dir, vhostBuckets: false });
+  await server.configureBuckets();
+  const http = await server.listen(socketPath);
+  (server as unknown as { httpServer: Server }).httpServer = http;
   server.on("event", onEvent);
-  return { endpoint: `http://127.0.0.1:${port}`, close: () => server.close() };
+  const door = await startS3Door({ dir, socketPath, keys: { ...EMBEDDED_S3_CREDENTIALS, region: options.region ?? "us-east-1" }, origins: options.origins ?? [] });
+  return {
+    endpoint: door.endpoint,
+    close: async () => {
+      await door.close();
+      http.closeAllConnections();
+      await server.close();
+      await rm(socketDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /**

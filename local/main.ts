@@ -38,7 +38,7 @@ try {
     ? `\n  webhook   ${config.webhookUrl}, signed with ${config.webhookSecretGenerated ? `${config.webhookSecret} (made up for this run: set WEBHOOK_SECRET to keep one)` : "WEBHOOK_SECRET"}`
     : "";
   console.log(`upload-broker local API: ${server.url}  (demo page: ${server.url}/)${where}${where ? hosts : hosts ? `\n  ${hosts.slice(2)}` : ""}
-  S3        ${config.s3Endpoint ? server.s3Endpoint : `${server.s3Endpoint} (embedded s3rver, data in ${config.dataDir}/s3)`}  bucket ${server.bucket}, region ${config.region}
+  S3        ${config.s3Endpoint ? server.s3Endpoint : `${server.s3Endpoint} (embedded s3rver behind a door that checks signatures and policies, data in ${config.dataDir}/s3)`}  bucket ${server.bucket}, region ${config.region}
   DynamoDB  ${config.dynamoEndpoint ? server.dynamoEndpoint : `${server.dynamoEndpoint} (embedded dynalite with transactions, data in ${config.dataDir}/dynamodb)`}
   profiles  ${config.profiles.map((p) => p.name).join(", ")} (${config.profilesSource})${cors}${webhook}
 Get a token:  curl -s -X POST ${server.url}/dev/token -d '{"sub":"alice"}'

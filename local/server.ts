@@ -108,10 +108,7 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   const sign = { profiles: config.profiles, signer, tickets: writer, clock: systemClock, ids: ulidIds };
   const status = { tickets, clock: systemClock, ...files.deps };
   const objects = new S3ObjectStore(s3, config.bucket);
-  // s3rver has no ListParts and no AbortMultipartUpload: those answer 501 with what to do.
-  const multipartStore = new S3MultipartStore(s3, config.bucket, config.s3Endpoint ? {} : {
-    unsupported: { operations: ["listParts", "abort"], hint: "The embedded S3 server of local mode lacks it: set S3_ENDPOINT to Ceph RGW, MinIO or AWS S3 (see README)." },
-  });
+  const multipartStore = new S3MultipartStore(s3, config.bucket);
   const multipart = {
     start: { ...sign, multipart: multipartStore },
     parts: { profiles: config.profiles, tickets, objects, multipart: multipartStore, signer, clock: systemClock, ...files.deps },
@@ -227,7 +224,7 @@ async function startBackends(config: LocalConfig, origins: string[], embedded: E
     config.s3Endpoint ? assertReachable("S3_ENDPOINT", config.s3Endpoint) : undefined,
     config.dynamoEndpoint ? assertReachable("DYNAMODB_ENDPOINT", config.dynamoEndpoint) : undefined,
   ]);
-  const s3Server = config.s3Endpoint ? undefined : await startEmbeddedS3(join(config.dataDir, "s3"), onEmbeddedEvent, config.dataDir);
+  const s3Server = config.s3Endpoint ? undefined : await startEmbeddedS3(join(config.dataDir, "s3"), onEmbeddedEvent, { dataDirName: config.dataDir, region: config.region, origins });
   if (s3Server) embedded.push(s3Server);
   const dynamoServer = config.dynamoEndpoint ? undefined : await startEmbeddedDynamo(join(config.dataDir, "dynamodb"), config.dataDir);
   if (dynamoServer) embedded.push(dynamoServer);

@@ -9,20 +9,23 @@ import { StorageUnsupportedError, ValidationError } from "../errors.js";
 import type { MultipartStore, StoredPart } from "../ports.js";
 import { httpStatus } from "./aws.js";
 
-export interface S3MultipartStoreOptions {
-  /**
-   * Operations the S3-compatible server lacks (the embedded s3rver has neither ListParts nor
-   * AbortMultipartUpload): they answer 501 `storage_unsupported` with this hint.
-   */
-  unsupported?: { operations: ReadonlyArray<"listParts" | "abort">; hint: string };
-}
-
 /** S3's answer when an upload id names nothing (any more): completed or aborted. */
 const gone = (error: unknown) => {
   const { name } = error as { name?: string };
   // AWS answers NoSuchUpload; Ceph RGW NoSuchKey (404) after completion or abort.
   return name === "NoSuchUpload" || name === "NoSuchKey" || httpStatus(error) === 404;
 };
+
+/**
+ * An S3-compatible server without the operation answers 501 NotImplemented: the broker answers
+ * 501 `storage_unsupported` naming it, not a 500.
+ */
+function unsupported(error: unknown, operation: string): never {
+  if ((error as { name?: string }).name === "NotImplemented" || httpStatus(error) === 501) {
+    throw new StorageUnsupportedError(`The S3-compatible server behind the broker has no ${operation} (it answered 501 NotImplemented); use one that has it, such as AWS S3, Ceph RGW or MinIO.`);
+  }
+  throw error;
+}
 
 /** S3 refused the part list: a wrong or missing part, parts out of order, a part too small. */
 const refusedParts = (error: unknown) =>
@@ -33,7 +36,6 @@ export class S3MultipartStore implements MultipartStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
-    private readonly options: S3MultipartStoreOptions = {},
   ) {}
 
   async create(key: string, contentType: string, metadata: Record<string, string>): Promise<string> {
@@ -45,7 +47,6 @@ export class S3MultipartStore implements MultipartStore {
   }
 
   async listParts(key: string, s3UploadId: string): Promise<StoredPart[]> {
-    this.supports("listParts");
     const parts: StoredPart[] = [];
     let marker: string | undefined;
     try {
@@ -58,7 +59,7 @@ export class S3MultipartStore implements MultipartStore {
       } while (marker);
     } catch (error) {
       if (gone(error)) return [];
-      throw error;
+      unsupported(error, "ListParts");
     }
     return parts;
   }
@@ -88,18 +89,10 @@ export class S3MultipartStore implements MultipartStore {
   }
 
   async abort(key: string, s3UploadId: string): Promise<void> {
-    this.supports("abort");
     try {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: s3UploadId }));
     } catch (error) {
-      if (!gone(error)) throw error;
-    }
-  }
-
-  private supports(operation: "listParts" | "abort"): void {
-    const { unsupported } = this.options;
-    if (unsupported?.operations.includes(operation)) {
-      throw new StorageUnsupportedError(`The S3-compatible server behind the broker has no ${operation === "listParts" ? "ListParts" : "AbortMultipartUpload"}. ${unsupported.hint}`);
+      if (!gone(error)) unsupported(error, "AbortMultipartUpload");
     }
   }
 }

@@ -154,7 +154,7 @@ describe("start-up mistakes: one line naming the variable, exit code 1", () => {
 });
 
 /** Runs `npm start` (as package.json will have it) in its own process group; resolves at the ready line. */
-async function npmStart(dataDir: string): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+async function npmStart(dataDir: string, extra: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number; output: () => string }> {
   const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { scripts: Record<string, string> };
   let cwd = REPO;
   if (pkg.scripts.start !== START_SCRIPT) {
@@ -165,7 +165,8 @@ async function npmStart(dataDir: string): Promise<{ child: ChildProcess; port: n
     writeFileSync(join(cwd, "package.json"), JSON.stringify({ ...pkg, scripts: { ...pkg.scripts, start: START_SCRIPT } }));
   }
   mkdirSync(dataDir, { recursive: true });
-  const child = spawn("npm", ["run", "start"], { cwd, env: startEnv({ PORT: "0", LOCAL_DATA_DIR: dataDir }), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const env = startEnv({ PORT: "0", LOCAL_DATA_DIR: dataDir, ...extra });
+  const child = spawn("npm", ["run", "start"], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
@@ -209,6 +210,90 @@ describe("stopping npm start", () => {
     } finally {
       if (groupMembers(pgid).length) process.kill(-pgid, "SIGKILL");
     }
+  });
+});
+
+/** A PATH with node, npm and sh and nothing else: a machine without Java. */
+function pathWithoutJava(): string {
+  const bin = tempDir("upload-broker-nojava-");
+  for (const tool of ["node", "npm", "sh"]) {
+    const found = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
+    symlinkSync(found, join(bin, tool));
+  }
+  return bin;
+}
+
+describe("npm start on a machine without Java", () => {
+  const MiB = 1024 * 1024;
+  let child: ChildProcess;
+  let base: string;
+  let out: () => string;
+  let authorization: string;
+  const json = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, { method, headers: { authorization, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  beforeAll(async () => {
+    const PATH = pathWithoutJava();
+    expect(spawnSync("java", ["-version"], { env: { PATH } }).error).toMatchObject({ code: "ENOENT" });
+    const profiles = join(tempDir(), "profiles.json");
+    writeFileSync(profiles, JSON.stringify([
+      { name: "limited", contentTypes: ["image/png"], maxBytes: 1000, quota: { uploadsPerDay: 5 } },
+      { name: "video", contentTypes: ["video/mp4"], maxBytes: 64 * MiB, methods: ["multipart"] },
+    ]));
+    const started = await npmStart(join(tempDir(), "data"), { PATH, PROFILES_FILE: profiles });
+    child = started.child;
+    out = started.output;
+    base = `http://127.0.0.1:${started.port}`;
+    const token = await fetch(`${base}/dev/token`, { method: "POST", body: JSON.stringify({ sub: "nojava" }) });
+    authorization = `Bearer ${((await token.json()) as { token: string }).token}`;
+  });
+  afterAll(() => {
+    if (child?.pid && groupMembers(child.pid).length) process.kill(-child.pid, "SIGKILL");
+  });
+
+  it("says which embedded servers it runs, and asks for nothing it lacks", async () => {
+    await new Promise((r) => setTimeout(r, 200)); // the rest of the start-up lines
+    expect(out()).toMatch(/^ {2}S3 {8}http:\/\/127\.0\.0\.1:\d+ \(embedded s3rver behind a door that checks signatures and policies, data in .*\/s3\)/m);
+    expect(out()).toMatch(/^ {2}DynamoDB {2}http:\/\/127\.0\.0\.1:\d+ \(embedded dynalite with transactions, data in .*\/dynamodb\)/m);
+    expect(out()).not.toMatch(/\bjava\b|unsupported|501/i);
+  });
+
+  it("grants exactly 5 of 12 concurrent sign requests against uploadsPerDay: 5", async () => {
+    const results = await Promise.all(Array.from({ length: 12 }, () => json("POST", "/sign/put", { profile: "limited", filename: "a.png", contentType: "image/png", size: 100 })));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(5);
+    expect(results.filter((r) => r.status === 429).map((r) => r.body.error.code)).toEqual(Array(7).fill("quota_exceeded"));
+    expect((await json("GET", "/usage")).body.profiles).toContainEqual(expect.objectContaining({ profile: "limited", uploads: 5 }));
+  });
+
+  it("resumes a multipart upload: part 1, the list, part 2, complete; the bytes read back are the file's", async () => {
+    const file = Uint8Array.from({ length: 6 * MiB }, (_, i) => (i * 7) % 251);
+    file.set([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6d, 0x70, 0x34, 0x32]); // an MP4's ftyp box
+    const { body: t } = await json("POST", "/sign/multipart", { profile: "video", filename: "clip.mp4", contentType: "video/mp4", size: file.length, partSize: 5 * MiB });
+    const put = async (n: number) => {
+      const { body } = await json("POST", `/uploads/${t.uploadId}/parts`, { partNumbers: [n] });
+      const res = await fetch(body.parts[0].url, { method: "PUT", body: file.slice((n - 1) * 5 * MiB, n * 5 * MiB) });
+      expect(res.status).toBe(200);
+      return { partNumber: n, etag: res.headers.get("etag")!.replace(/"/g, "") };
+    };
+    const first = await put(1);
+    expect((await json("GET", `/uploads/${t.uploadId}/parts`)).body).toEqual({ parts: [{ ...first, size: 5 * MiB }] });
+    const second = await put(2);
+    expect((await json("POST", `/uploads/${t.uploadId}/complete`, { parts: [first, second] })).body).toMatchObject({ status: "completed", size: file.length });
+    const { body: download } = await json("GET", `/uploads/${t.uploadId}/download`);
+    const stored = new Uint8Array(await (await fetch(download.url)).arrayBuffer());
+    expect(Buffer.from(stored).equals(Buffer.from(file))).toBe(true);
+  });
+
+  it("lists and aborts an Uppy multipart upload (the embedded S3 has ListParts and abort)", async () => {
+    const { body: created } = await json("POST", "/uppy/video/s3/multipart", { filename: "u.mp4", type: "video/mp4" });
+    const key = encodeURIComponent(created.key);
+    const { body: signed } = await json("GET", `/uppy/video/s3/multipart/${created.uploadId}/1?key=${key}`);
+    expect((await fetch(signed.url, { method: "PUT", body: new Uint8Array(5 * MiB) })).status).toBe(200);
+    expect((await json("GET", `/uppy/video/s3/multipart/${created.uploadId}?key=${key}`)).body).toEqual([{ PartNumber: 1, Size: 5 * MiB, ETag: expect.any(String) }]);
+    expect((await json("DELETE", `/uppy/video/s3/multipart/${created.uploadId}?key=${key}`)).status).toBe(200);
+    expect((await fetch(signed.url, { method: "PUT", body: new Uint8Array(5 * MiB) })).status).toBe(404);
   });
 });
 
@@ -288,6 +373,26 @@ describe("CORS_ORIGINS over HTTP", () => {
     server = await start({ CORS_ORIGINS: `${origin},https://app.example` });
   });
   afterAll(() => server?.close());
+
+  it("lets a page of that origin read the embedded bucket's answers: preflight, S3's refusals, one of two racing writes", async () => {
+    const token = ((await (await fetch(`${server.url}/dev/token`, { method: "POST", body: JSON.stringify({ sub: "dev" }) })).json()) as { token: string }).token;
+    const sign = await fetch(`${server.url}/sign/put`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ profile: "avatar", filename: "a.png", contentType: "image/png", size: 10 }) });
+    const t = (await sign.json()) as { url: string; headers: Record<string, string> };
+    const { "content-length": _, ...headers } = t.headers;
+    const preflight = await fetch(t.url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "PUT", "access-control-request-headers": Object.keys(headers).join(",") } });
+    expect(preflight.status).toBe(200);
+    expect([origin, "*"]).toContain(preflight.headers.get("access-control-allow-origin")); // s3rver answers a matched preflight with *
+    const foreign = await fetch(t.url, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "PUT" } });
+    expect(foreign.status).toBe(403);
+    const wrongType = await fetch(t.url, { method: "PUT", headers: { ...headers, "content-type": "image/gif", origin }, body: new Uint8Array(10) });
+    expect(wrongType.status).toBe(403);
+    expect(wrongType.headers.get("access-control-allow-origin")).toBe(origin);
+    expect(await wrongType.text()).toMatch(/<Code>SignatureDoesNotMatch<\/Code>/);
+    // If-None-Match: * lets one write through; the other is 409 (at once) or 412 (after it).
+    const racing = await Promise.all([1, 2].map(() => fetch(t.url, { method: "PUT", headers: { ...headers, origin }, body: new Uint8Array(10) })));
+    expect(racing.map((r) => r.status).sort()).toEqual([200, expect.toSatisfy((s: number) => s === 409 || s === 412)]);
+    expect(racing.every((r) => r.headers.get("access-control-allow-origin") === origin)).toBe(true);
+  });
 
   it("answers the preflight with the methods, headers and max-age", async () => {
     const res = await fetch(`${server.url}/uploads/x`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "DELETE", "access-control-request-headers": "authorization, content-type" } });

@@ -31,7 +31,8 @@ import { documented } from "../support/openapi.js";
 /** The same tests on each DynamoDB-compatible store with transactions. */
 const stores = [
   { name: "DynamoDB Local", endpoint: inject("dynamoLocalEndpoint") },
-  { name: "npm start's embedded store", endpoint: inject("dynamoEndpoint") },
+  // The store of the local server global setup starts as `npm start` does, on its defaults.
+  { name: "npm start's embedded store", endpoint: inject("localMode").dynamoEndpoint },
 ];
 const MiB = 1024 * 1024;
 const profiles = parseProfiles([

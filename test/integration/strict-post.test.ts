@@ -1,6 +1,7 @@
 /**
- * Presigned POST policies against a strict S3 (Ceph RGW): the accepted form upload, and
- * every form S3 must refuse because of the policy's conditions.
+ * Presigned POST policies against a strict S3 (Ceph RGW) and against `npm start`'s embedded S3
+ * (its door checks the policy as S3 does): the accepted form upload, and every form S3 must
+ * refuse because of the policy's conditions, with S3's status and code.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { PostPresigner } from "../../functions/adapters/post-presigner.js";
@@ -9,7 +10,7 @@ import type { SignPostResponse } from "../../functions/schemas.js";
 import { bodyOf, httpEvent } from "../support/fixtures.js";
 import { documented } from "../support/openapi.js";
 import type { HttpEvent } from "../../functions/http.js";
-import { strictDeps, strictS3 } from "../support/integration.js";
+import { s3Targets, strictDeps } from "../support/integration.js";
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) % 256);
 
@@ -21,7 +22,8 @@ function postForm(ticket: Pick<SignPostResponse, "url" | "fields">, file: Uint8A
   return fetch(ticket.url, { method: "POST", body: form });
 }
 
-describe.skipIf(!strictS3)("presigned POST against a strict S3", () => {
+describe.each(s3Targets)("presigned POST against $name", ({ s3: target }) => {
+  if (!target) return it.skip("needs Ceph RGW");
   let env: Awaited<ReturnType<typeof strictDeps>>;
   let sign: (event: HttpEvent) => Promise<{ statusCode?: number; body?: string }>;
   const ticket = async (body: Record<string, unknown> = {}) => {
@@ -31,7 +33,7 @@ describe.skipIf(!strictS3)("presigned POST against a strict S3", () => {
   };
 
   beforeAll(async () => {
-    env = await strictDeps();
+    env = await strictDeps(undefined, target);
     sign = documented("signPost", makeSignPostHandler(env.deps));
   });
 
@@ -83,7 +85,7 @@ describe.skipIf(!strictS3)("presigned POST against a strict S3", () => {
   });
 
   it("refuses an expired policy", async () => {
-    const signer = new PostPresigner({ bucket: env.bucket, region: strictS3!.region, endpoint: strictS3!.endpoint, credentials: strictS3!, now: () => new Date(Date.now() - 2 * 3600 * 1000) });
+    const signer = new PostPresigner({ bucket: env.bucket, region: target.region, endpoint: target.endpoint, credentials: target, now: () => new Date(Date.now() - 2 * 3600 * 1000) });
     const expired = documented("signPost", makeSignPostHandler({ ...env.deps, signer }));
     const t = bodyOf(await expired(httpEvent({ body: { profile: "avatar", filename: "old.png", contentType: "image/png" }, claims: { sub: "alice" } }))) as SignPostResponse;
     const res = await postForm(t, bytes(100));

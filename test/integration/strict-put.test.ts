@@ -1,6 +1,7 @@
 /**
- * Presigned PUT tickets against a strict S3 (Ceph RGW): the accepted upload, and every
- * upload S3 must refuse because of what the ticket signed.
+ * Presigned PUT tickets against a strict S3 (Ceph RGW) and against `npm start`'s embedded S3 (its
+ * door checks what S3 checks): the accepted upload, and every upload S3 must refuse because of
+ * what the ticket signed, with S3's status and code.
  */
 import { createHash } from "node:crypto";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
@@ -10,7 +11,7 @@ import type { SignPutResponse } from "../../functions/schemas.js";
 import { bodyOf, httpEvent } from "../support/fixtures.js";
 import { documented } from "../support/openapi.js";
 import type { HttpEvent } from "../../functions/http.js";
-import { strictDeps, strictS3 } from "../support/integration.js";
+import { s3Targets, strictDeps } from "../support/integration.js";
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) % 256);
 const png = bytes(2048);
@@ -24,7 +25,8 @@ function upload(ticket: Pick<SignPutResponse, "url" | "headers">, body: Uint8Arr
   return fetch(url, { method: "PUT", headers, body });
 }
 
-describe.skipIf(!strictS3)("presigned PUT against a strict S3", () => {
+describe.each(s3Targets)("presigned PUT against $name", ({ s3: target }) => {
+  if (!target) return it.skip("needs Ceph RGW");
   let env: Awaited<ReturnType<typeof strictDeps>>;
   let sign: (event: HttpEvent) => Promise<{ statusCode?: number; body?: string }>;
   const ticket = async (body: Record<string, unknown> = {}) => {
@@ -34,7 +36,7 @@ describe.skipIf(!strictS3)("presigned PUT against a strict S3", () => {
   };
 
   beforeAll(async () => {
-    env = await strictDeps();
+    env = await strictDeps(undefined, target);
     sign = documented("signPut", makeSignPutHandler(env.deps));
   });
 

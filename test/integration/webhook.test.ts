@@ -202,12 +202,12 @@ describe("local mode with WEBHOOK_URL", () => {
       };
       await waitFor(1);
       await api("DELETE", `/uploads/${put.uploadId}`, undefined, token);
-      // rejected (the embedded server checks no policy: an empty file lands and is rejected)
+      // rejected: within the policy (S3 stores it), but its bytes are not the PNG the record step checks for
       const post = await api("POST", "/sign/post", { profile: "avatar", filename: "e.png", contentType: "image/png" }, token);
       const form = new FormData();
       for (const [k, v] of Object.entries(post.fields as Record<string, string>)) form.append(k, v);
-      form.append("file", new Blob([new Uint8Array(0)]), "e.png");
-      await fetch(post.url, { method: "POST", body: form });
+      form.append("file", new Blob([new Uint8Array(100)]), "e.png");
+      expect((await fetch(post.url, { method: "POST", body: form })).status).toBe(201); // success_action_status
       // aborted
       const abandoned = await api("POST", "/sign/put", { profile: "avatar", filename: "x.png", contentType: "image/png", size: 5 }, token);
       await api("DELETE", `/uploads/${abandoned.uploadId}`, undefined, token);
@@ -224,7 +224,7 @@ describe("local mode with WEBHOOK_URL", () => {
       );
       expect(seen).toHaveLength(4);
       const rejected = hook.received.find((r) => r.body["detail-type"] === "Upload Rejected")!.body;
-      expect(rejected).toMatchObject({ source: "upload-broker", detail: { status: "rejected", owner: "alice", profile: "avatar", bucket: server.bucket, rejectReason: expect.stringMatching(/size 0/) } });
+      expect(rejected).toMatchObject({ source: "upload-broker", detail: { status: "rejected", owner: "alice", profile: "avatar", bucket: server.bucket, rejectReason: expect.stringMatching(/not .*image\/png|image\/png.*not/i) } });
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,11 +1,15 @@
 /**
  * Starts the servers the integration tests use, once per run, on 127.0.0.1:
- * a DynamoDB-compatible server (dynalite, in-process) and a strict S3 (Ceph RGW).
+ * a DynamoDB-compatible server (dynalite, in-process), a strict S3 (Ceph RGW), and local mode
+ * as `npm start` runs it on its defaults (its embedded S3 behind the door, its embedded store),
+ * which the same suites run against.
  * With CI=true a strict S3 that cannot start fails the run; elsewhere the strict suite
  * is skipped with one line saying how to enable it.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedDynamo } from "../../local/embedded.js";
 import { rgwAvailable, startRgw, type StrictS3 } from "./ceph-rgw.js";
 import { javaAvailable, startDynamoLocal, type DynamoLocal } from "./dynamodb-local.js";
 
@@ -17,6 +21,8 @@ declare module "vitest" {
     /** Amazon DynamoDB Local (transactions), or null when no Java runtime is installed. */
     dynamoLocalEndpoint: string | null;
     strictS3: StrictS3Info | null;
+    /** `npm start` on its defaults: the endpoints of its embedded S3 (the door) and DynamoDB. */
+    localMode: { s3: StrictS3Info; dynamoEndpoint: string };
   }
 }
 
@@ -24,8 +30,19 @@ const ENABLE_HINT =
   "apt-get install -y --no-install-recommends ceph-mon ceph-osd ceph-common radosgw uuid-runtime (or run `bash .ci/run`)";
 
 export default async function setup(project: TestProject) {
+  // This process is not a test worker: quiet the local server's logger (read when first imported) as vitest.config quiets theirs.
+  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+  const [{ loadLocalConfig }, { EMBEDDED_S3_CREDENTIALS, startEmbeddedDynamo }, { startLocalServer }] = await Promise.all([
+    import("../../local/config.js"),
+    import("../../local/embedded.js"),
+    import("../../local/server.js"),
+  ]);
   const dynamo = await startEmbeddedDynamo(undefined);
   project.provide("dynamoEndpoint", dynamo.endpoint);
+
+  const localDir = mkdtempSync(join(tmpdir(), "upload-broker-suite-"));
+  const local = await startLocalServer(loadLocalConfig({ PORT: "0", LOCAL_DATA_DIR: localDir }));
+  project.provide("localMode", { s3: { endpoint: local.s3Endpoint, region: "us-east-1", ...EMBEDDED_S3_CREDENTIALS }, dynamoEndpoint: local.dynamoEndpoint });
 
   let dynamoLocal: DynamoLocal | undefined;
   if (javaAvailable()) dynamoLocal = await startDynamoLocal();
@@ -47,5 +64,7 @@ export default async function setup(project: TestProject) {
     await s3?.stop();
     await dynamoLocal?.stop();
     await dynamo.close();
+    await local.close();
+    rmSync(localDir, { recursive: true, force: true });
   };
 }

@@ -13,6 +13,16 @@ import type { SignDeps } from "../../functions/ports.js";
 import type { Profile } from "../../functions/schemas.js";
 
 export const strictS3 = inject("strictS3");
+/** `npm start` on its defaults: its embedded S3 (behind the door) and its embedded store. */
+export const localMode = inject("localMode");
+
+/** The S3 servers the strict suites run the same tests against; `s3` is null when RGW is not installed. */
+export const s3Targets = [
+  { name: "Ceph RGW", s3: strictS3 },
+  { name: "npm start's embedded S3", s3: localMode.s3 },
+];
+
+export type S3Target = NonNullable<typeof strictS3>;
 
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -28,33 +38,34 @@ export async function ticketTable() {
   return { client, table, store, writer, get: (uploadId: string) => store.get(uploadId) };
 }
 
-/** An S3 client with the bucket owner's credentials on the strict server. */
-export function ownerS3(options: { systemClockOffset?: number } = {}): S3Client {
-  if (!strictS3) throw new Error("strict S3 is not running");
+/** An S3 client with the bucket owner's credentials on the strict server (or the target given). */
+export function ownerS3(options: { systemClockOffset?: number } = {}, target: S3Target | null = strictS3): S3Client {
+  if (!target) throw new Error("strict S3 is not running");
   const client = s3Client({
-    region: strictS3.region,
-    endpoint: strictS3.endpoint,
-    credentials: { accessKeyId: strictS3.accessKeyId, secretAccessKey: strictS3.secretAccessKey },
+    region: target.region,
+    endpoint: target.endpoint,
+    credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
   });
   if (options.systemClockOffset) client.config.systemClockOffset = options.systemClockOffset;
   return client;
 }
 
-/** Everything the sign handlers need, wired to the real servers with a fresh bucket and table. */
-export async function strictDeps(profiles: Profile[] = DEMO_PROFILES) {
-  const s3 = ownerS3();
+/** Everything the sign handlers need, wired to the real servers (RGW, or the target given) with a fresh bucket and table. */
+export async function strictDeps(profiles: Profile[] = DEMO_PROFILES, target: S3Target | null = strictS3) {
+  if (!target) throw new Error("strict S3 is not running");
+  const s3 = ownerS3({}, target);
   const bucket = unique("uploads");
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const tickets = await ticketTable();
   const next = monotonicFactory();
   const deps: SignDeps = {
     profiles,
-    signer: s3Signer({ bucket, region: strictS3!.region, endpoint: strictS3!.endpoint, credentials: strictS3! }),
+    signer: s3Signer({ bucket, region: target.region, endpoint: target.endpoint, credentials: target }),
     tickets: tickets.writer,
     clock: { now: () => new Date() },
     ids: { next: () => next() },
   };
   const head = (key: string) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   const exists = (key: string) => head(key).then(() => true, () => false);
-  return { deps, s3, bucket, tickets, head, exists };
+  return { deps, s3, bucket, tickets, head, exists, target };
 }
