@@ -235,7 +235,7 @@ describe("local mode with WEBHOOK_URL", () => {
 describe("signed deliveries and verifyWebhook (upload-broker-client/server)", () => {
   /** A sink that keeps each request exactly as received: headers and raw body. */
   async function rawSink(status: (n: number) => number = () => 204) {
-    const received: WebhookRequest[] = [];
+    const received: Array<WebhookRequest & { headers: Record<string, string | string[] | undefined>; body: string }> = [];
     let n = 0;
     const url = await listen((req, res) => {
       const chunks: Buffer[] = [];
