@@ -49,6 +49,7 @@ export interface Routes {
         [key: string]: string;
       };
       checksumSha256?: string;
+      contentMd5?: string;
     };
     response: {
       uploadId: string;
@@ -116,7 +117,11 @@ export interface Routes {
       uploadId: string;
     };
     body: {
-      partNumbers: Array<number>;
+      partNumbers?: Array<number>;
+      parts?: Array<{
+        partNumber: number;
+        contentMd5?: string;
+      }>;
     };
     response: {
       parts: Array<{
