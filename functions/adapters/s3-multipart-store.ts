@@ -15,6 +15,12 @@ export interface S3MultipartStoreOptions {
    * AbortMultipartUpload): they answer 501 `storage_unsupported` with this hint.
    */
   unsupported?: { operations: ReadonlyArray<"listParts" | "abort">; hint: string };
+  /**
+   * How long AbortMultipartUpload may take, retries included, before it fails (and the ticket
+   * stays pending, so the delete can be retried): a cancel must answer, even while a part still
+   * streams into the storage. @default 5000
+   */
+  abortTimeoutMs?: number;
 }
 
 /** S3's answer when an upload id names nothing (any more): completed or aborted. */
@@ -90,7 +96,9 @@ export class S3MultipartStore implements MultipartStore {
   async abort(key: string, s3UploadId: string): Promise<void> {
     this.supports("abort");
     try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: s3UploadId }));
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: s3UploadId }), {
+        abortSignal: AbortSignal.timeout(this.options.abortTimeoutMs ?? 5000),
+      });
     } catch (error) {
       if (!gone(error)) throw error;
     }
