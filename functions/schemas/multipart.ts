@@ -32,7 +32,10 @@ export const SignPartsRequest = z
         .check(z.minLength(1), z.maxLength(MAX_PARTS_PER_REQUEST), distinct((p: { partNumber: number }) => p.partNumber)),
     ),
   })
-  .check(z.refine((r) => (r.partNumbers === undefined) !== (r.parts === undefined), "must have either partNumbers or parts, not both"));
+  .check(
+    z.refine((r) => (r.partNumbers === undefined) !== (r.parts === undefined), "must have either partNumbers or parts, not both"),
+    z.describe("Either partNumbers, or parts with each part's MD5 (base64 of 16 bytes), which its URL then signs as content-md5."),
+  );
 export type SignPartsRequest = z.infer<typeof SignPartsRequest>;
 
 export const CompleteRequest = z.strictObject({
