@@ -28,14 +28,16 @@ export interface MultipartJob {
   progress(loaded: number): void;
 }
 
-/** A stored upload of this very file and profile (same name, size, type and modification time). */
+/**
+ * A stored upload of this very file and profile (same name, size, type and modification time).
+ * A store that cannot be read (IndexedDB refused in a private window) holds none.
+ */
 async function storedFor(job: MultipartJob): Promise<StoredUpload | undefined> {
   const { body, file, records, options } = job;
-  if (options.resumeUploadId) return records.get(options.resumeUploadId);
   const lastModified = (file as Partial<File>).lastModified;
-  return (await records.list()).find(
-    (u) => u.profile === body.profile && u.filename === body.filename && u.contentType === body.contentType && u.size === body.size && u.lastModified === lastModified,
-  );
+  const same = (u: StoredUpload) =>
+    u.profile === body.profile && u.filename === body.filename && u.contentType === body.contentType && u.size === body.size && u.lastModified === lastModified;
+  return (options.resumeUploadId ? records.get(options.resumeUploadId) : records.list().then((all) => all.find(same))).catch(() => undefined);
 }
 
 /** The pending multipart ticket to go on with, and the parts S3 (or, without ListParts, the store) holds. */
