@@ -99,7 +99,9 @@ export async function uploadMultipart(job: MultipartJob): Promise<TicketView> {
   const sign = (parts: Array<{ partNumber: number; contentMd5?: string }>) => {
     const signed = call<Routes["signParts"]["response"]>("POST", `/uploads/${uploadId}/parts`, { parts }, stop.signal);
     for (const { partNumber } of parts) {
-      urls.set(partNumber, signed.then((r) => ({ ...r.parts.find((p) => p.partNumber === partNumber)!, expiresAt: r.expiresAt })));
+      const url = signed.then((r) => ({ ...r.parts.find((p) => p.partNumber === partNumber)!, expiresAt: r.expiresAt }));
+      url.catch(() => undefined); // a part never reached (one failed first) is no unhandled rejection
+      urls.set(partNumber, url);
     }
   };
   /** A URL for part `n` that will not expire before it is used; with `integrity`, one that signs its MD5. */
