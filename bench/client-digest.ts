@@ -6,52 +6,14 @@
  * gets, so the ratio is the worst case: on a real uplink the digest of one part is computed while
  * others travel. Node has no Worker here, so the MD5 runs on the calling thread.
  */
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { importClientCore } from "../test/support/client-core.js";
+import { fakeBroker } from "../test/support/fake-broker.js";
 import { xhrShim } from "../test/support/xhr-shim.js";
 
 const MiB = 1024 ** 2;
-const PART = 8 * MiB;
-
-/** Reads a request's body; the number of bytes. */
-const drain = (req: IncomingMessage) =>
-  new Promise<number>((resolve) => {
-    let n = 0;
-    req.on("data", (c: Buffer) => (n += c.length)).on("end", () => resolve(n));
-  });
-
-/** The broker's multipart routes and S3's UploadPart, in one loopback server. */
-async function fakeBroker() {
-  let size = 0;
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url!, "http://x");
-    const body = req.method === "PUT" ? await drain(req) : JSON.parse((await new Promise<string>((r) => { let t = ""; req.on("data", (c) => (t += c)).on("end", () => r(t)); })) || "null");
-    const json = (status: number, value: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
-    const expiresAt = new Date(Date.now() + 3600_000).toISOString();
-    if (req.method === "POST" && url.pathname === "/sign/multipart") {
-      size = body.size;
-      return json(201, { uploadId: "u", key: "k", method: "MULTIPART", partSize: PART, partCount: Math.ceil(size / PART), expiresAt });
-    }
-    if (req.method === "POST" && url.pathname.endsWith("/parts")) {
-      const { address, port } = server.address() as AddressInfo;
-      const parts = (body.parts as Array<{ partNumber: number; contentMd5?: string }>).map((p) => ({
-        partNumber: p.partNumber, url: `http://${address}:${port}/s3?partNumber=${p.partNumber}`, headers: p.contentMd5 ? { "content-md5": p.contentMd5 } : {},
-      }));
-      return json(200, { parts, expiresAt });
-    }
-    if (req.method === "PUT") return res.writeHead(200, { etag: `"${body}"` }).end();
-    if (url.pathname.endsWith("/complete")) return json(200, { uploadId: "u", status: "completed", size });
-    json(404, { error: { code: "not_found", message: url.pathname } });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
-}
 
 /** Client throughput (MiB/s) without and with per-part MD5, interleaved in `rounds`. */
 export async function clientDigestThroughput(sizeMiB: number, rounds: number): Promise<{ plain: number; integrity: number }> {
@@ -59,9 +21,7 @@ export async function clientDigestThroughput(sizeMiB: number, rounds: number): P
   const broker = await fakeBroker();
   const previous = (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest;
   try {
-    const entry = join(dir, "client.mjs");
-    await build({ entryPoints: [join(import.meta.dirname, "../client/src/index.ts")], bundle: true, format: "esm", platform: "neutral", target: "es2020", outfile: entry, logLevel: "silent" });
-    const { createUploadClient, memoryStore } = await import(pathToFileURL(entry).href);
+    const { createUploadClient, memoryStore } = await importClientCore(dir);
     (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = xhrShim().XMLHttpRequest;
     const client = createUploadClient({ baseUrl: broker.url, getToken: () => "t", store: memoryStore() });
     const file = new Blob([Buffer.alloc(sizeMiB * MiB, 7)], { type: "video/mp4" });

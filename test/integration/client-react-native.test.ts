@@ -5,32 +5,21 @@
  * and sends only the parts S3 lacks, each signed with its MD5.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { pathToFileURL } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3Client } from "../../functions/adapters/clients.js";
 import { loadLocalConfig } from "../../local/config.js";
 import { startLocalServer, type LocalServer } from "../../local/server.js";
 import { strictS3 } from "../support/integration.js";
 import { pdf } from "../support/samples.js";
+import { importClientCore, type ClientCore, type ResumeStore } from "../support/client-core.js";
 import { xhrShim, type SentRequest } from "../support/xhr-shim.js";
 
 const MiB = 1024 * 1024;
 
-/** The store shape the client takes (the client's own types need the DOM library, which Node code has not). */
-interface ResumeStore {
-  getItem(key: string): Promise<string | null>;
-  setItem(key: string, value: string): Promise<void>;
-  removeItem(key: string): Promise<void>;
-}
-type Client = {
-  upload(file: Blob, options: Record<string, unknown>): Promise<Record<string, any>>;
-  resumeUploads(): Promise<Array<Record<string, any>>>;
-};
-let createUploadClient: (options: { baseUrl: string; getToken: () => string; store: ResumeStore }) => Client;
+let createUploadClient: ClientCore["createUploadClient"];
 
 /** What AsyncStorage offers, and nothing more: promises of strings. */
 const asyncStorage = (): ResumeStore & { items: Map<string, string> } => {
@@ -51,10 +40,7 @@ describe.skipIf(!strictS3)("upload-broker-client on the React Native path (Node,
   const xhr = (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest;
 
   beforeAll(async () => {
-    // The client's core as an app bundles it: one ES module, no Node API.
-    const entry = join(dir, "client.mjs");
-    await build({ entryPoints: [join(import.meta.dirname, "../../client/src/index.ts")], bundle: true, format: "esm", platform: "neutral", target: "es2020", outfile: entry, logLevel: "silent" });
-    ({ createUploadClient } = await import(pathToFileURL(entry).href));
+    ({ createUploadClient } = await importClientCore(dir));
     const bucket = `rn-${Date.now().toString(36)}`;
     server = await startLocalServer(loadLocalConfig({
       PORT: "0", LOCAL_DATA_DIR: join(dir, "data"), S3_ENDPOINT: strictS3!.endpoint, S3_BUCKET: bucket,
