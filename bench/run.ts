@@ -2,7 +2,8 @@
  * `npm run bench [-- --json FILE] [-- --quick]`: the sign paths' cost side by side with
  * hand-written floors and the naive SDK baselines, a batch of 100 part URLs, cold imports of
  * every function bundle, the record handler against the ceiling of its own store calls, quotas
- * (one TransactWriteItems) against DynamoDB Local, the local server under load, and what a
+ * (one TransactWriteItems) against DynamoDB Local, the local server under load, the client's
+ * throughput with and without per-part digests, and what a
  * million uploads cost at the measured durations. All in one process and one run: compare the
  * ratios, not the absolute figures, on a noisy machine.
  */
@@ -38,6 +39,7 @@ import { logger } from "../functions/log.js";
 import type { ObjectInfo, PostSigner, PostSigningRequest, PutSigner, TicketWriter } from "../functions/ports.js";
 import type { Ticket } from "../functions/schemas.js";
 import { buildBundles, coldImports, ENTRIES, sizeOf } from "./bundles.js";
+import { clientDigestThroughput } from "./client-digest.js";
 import { costPerMillion, COST_LINES, uploadDesign, type Measured } from "./cost.js";
 import { rawPresignPost, rawPresignPut } from "./floor.js";
 import { round, timeCalls, timeInterleaved, type Summary } from "./measure.js";
@@ -156,10 +158,10 @@ async function signing() {
   const spy: PostSigner = { presignPost: (r) => ((captured ??= structuredClone(r)), postPresigner.presignPost(r)) };
   const deps = { profiles: PROFILES, tickets: memoryTickets(), clock: systemClock, ids: ulidIds };
   await expectStatus("sign-post handler", () => makeSignPostHandler({ ...deps, signer: spy })(event(postBody)), 201);
-  const postRequest = captured!;
+  const postRequest = { ...captured!, signedAt };
   const postFloorInput = { url: `${origin}/`, bucket, region, ...credentials, ...postRequest, signedAt };
   const byHand = rawPresignPost(postFloorInput);
-  const bySigner = await fixedPost.presignPost(postRequest);
+  const { expiresAt: _, ...bySigner } = await fixedPost.presignPost(postRequest);
   if (JSON.stringify(byHand) !== JSON.stringify(bySigner)) {
     throw new Error(`the POST policy floor disagrees with PostPresigner:\n${JSON.stringify(byHand)}\n${JSON.stringify(bySigner)}`);
   }
@@ -483,6 +485,15 @@ async function load() {
   }
 }
 
+/** The client's multipart throughput without and with per-part MD5 (`integrity`), same run. */
+async function clientDigests() {
+  const size = quick ? 16 : 128;
+  log(`client: ${size} MiB by multipart, without and with per-part MD5 (loopback broker and S3)`);
+  const { plain, integrity } = await clientDigestThroughput(size, quick ? 1 : 3);
+  value("client multipart throughput, no digests (loopback)", round(plain, 1), "MiB/s");
+  value("client multipart throughput, per-part MD5 (loopback)", round(integrity, 1), "MiB/s");
+}
+
 function ratios() {
   const floor = median("floor: raw SigV4 presign (node:crypto)");
   const naive = median("baseline: getSignedUrl(S3Client, PutObjectCommand)");
@@ -505,6 +516,9 @@ function ratios() {
     "list-uploads cold import / naive bundle (target ≤ 0.5)": round(imp("list-uploads") / naiveImport),
     "naive design bundle cold import / naive bundle": round(imp("naive-full") / naiveImport),
     "sign-put cold import, --enable-source-maps / without": round(imp("sign-put+source-maps") / imp("sign-put")),
+    "client throughput with per-part MD5 / without (loopback: the worst case)": round(
+      (figures["client multipart throughput, per-part MD5 (loopback)"] as number) / (figures["client multipart throughput, no digests (loopback)"] as number),
+    ),
     "naive sign-put / sign-put handler, dynalite": round(median("naive sign-put: getSignedUrl + DynamoDBDocumentClient PutItem, dynalite") / median("sign-put handler, dynalite tickets")),
   };
   if (figures["sign-put handler, daily quota (TransactWriteItems), DynamoDB Local"]) {
@@ -560,6 +574,7 @@ await againstDynalite();
 await quotas(local);
 await coldStarts();
 await load();
+await clientDigests();
 const r = ratios();
 const cost = costs(r);
 

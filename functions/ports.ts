@@ -14,6 +14,9 @@ export interface PutSigningRequest {
   /** User metadata without the `x-amz-meta-` prefix. */
   metadata: Record<string, string>;
   checksumSha256?: string;
+  /** The body's MD5 (base64), signed as `content-md5`: S3 refuses other bytes (400 BadDigest). */
+  contentMd5?: string;
+  /** Wanted lifetime; the signer shortens it to what its credentials allow. */
   expiresInSeconds: number;
   /** The signing time: the URL expires `expiresInSeconds` after it. */
   signedAt: Date;
@@ -26,6 +29,8 @@ export interface PartSigningRequest {
   partNumber: number;
   /** Signed when given: S3 then refuses a part of any other length. */
   contentLength?: number;
+  /** The part's MD5 (base64), signed as `content-md5` when given: S3 refuses other bytes. */
+  contentMd5?: string;
   expiresInSeconds: number;
   signedAt: Date;
 }
@@ -39,11 +44,20 @@ export interface GetSigningRequest {
 }
 
 export interface GetSigner {
-  presignGet(request: GetSigningRequest): Promise<string>;
+  presignGet(request: GetSigningRequest): Promise<PresignedGet>;
 }
 
-export interface PresignedPut {
+/**
+ * Every presigned URL says when it really expires: `signedAt + expiresInSeconds`, or sooner when
+ * the signing credentials end sooner (S3 refuses a URL whose credentials have expired).
+ */
+export interface PresignedGet {
   url: string;
+  /** ISO time. */
+  expiresAt: string;
+}
+
+export interface PresignedPut extends PresignedGet {
   /** Exactly the headers the client must send (lowercase names). */
   headers: Record<string, string>;
 }
@@ -62,10 +76,11 @@ export interface PostSigningRequest {
   /** Further conditions (ranges, `starts-with`). */
   conditions: PostCondition[];
   expiresInSeconds: number;
+  /** The signing time. @default the signer's clock */
+  signedAt?: Date;
 }
 
-export interface PresignedPost {
-  url: string;
+export interface PresignedPost extends PresignedGet {
   fields: Record<string, string>;
 }
 

@@ -21,7 +21,7 @@ export type UploadBucketOverrides = Omit<BucketProps, keyof typeof ENFORCED_BUCK
  * Request headers a browser sends with a presigned upload: every header the PUT URL signs
  * (content-length is set by the browser itself and never preflighted).
  */
-export const UPLOAD_CORS_HEADERS = ["content-type", "if-none-match", "x-amz-meta-*", "x-amz-checksum-sha256"];
+export const UPLOAD_CORS_HEADERS = ["content-type", "if-none-match", "x-amz-meta-*", "x-amz-checksum-sha256", "content-md5"];
 /** Response headers a browser must read: `ETag` (PUT, multipart) and `Location` (POST). */
 export const UPLOAD_CORS_EXPOSED_HEADERS = ["ETag", "Location"];
 

@@ -49,6 +49,7 @@ export interface Routes {
         [k: string]: string;
       };
       checksumSha256?: string;
+      contentMd5?: string;
     };
     response: {
       uploadId: string;
@@ -126,7 +127,15 @@ export interface Routes {
        * @minItems 1
        * @maxItems 100
        */
-      partNumbers: number[];
+      partNumbers?: number[];
+      /**
+       * @minItems 1
+       * @maxItems 100
+       */
+      parts?: {
+        partNumber: number;
+        contentMd5?: string;
+      }[];
     };
     response: {
       parts: {

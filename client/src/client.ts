@@ -1,6 +1,8 @@
 import type { Routes } from "./api-types.js";
 import { aborted, answerError, UploadError, unreachable } from "./errors.js";
+import { partMd5 } from "./md5.js";
 import { uploadMultipart } from "./multipart.js";
+import { indexedDbStore, memoryStore, uploadRecords, type ResumeStore, type StoredUpload } from "./store.js";
 import { send, sleep, withoutLength } from "./transfer.js";
 import type { Call, ListUploadsQuery, ListUploadsResponse, PublicProfile, TicketView, UploadOptions } from "./types.js";
 
@@ -9,6 +11,11 @@ export interface UploadClientOptions {
   baseUrl: string;
   /** The caller's bearer token (a JWT), asked for before every request. */
   getToken(): string | Promise<string>;
+  /**
+   * Where unfinished multipart uploads are kept, so they go on after a reload or a restart
+   * (React Native: pass `AsyncStorage`). @default IndexedDB where there is one, else memory
+   */
+  store?: ResumeStore;
 }
 
 export interface UploadClient {
@@ -21,15 +28,23 @@ export interface UploadClient {
   deleteUpload(uploadId: string): Promise<TicketView>;
   /** A presigned GET (valid 5 minutes) that saves a completed upload under its original name. */
   downloadUrl(uploadId: string): Promise<string>;
+  /**
+   * The unfinished multipart uploads in the store whose tickets still live (after a reload, say):
+   * `upload(file, { profile, resumeUploadId })` finishes one, sending only the parts S3 lacks.
+   */
+  resumeUploads(): Promise<StoredUpload[]>;
 }
 
 const MiB = 1024 * 1024;
 /** How long a PUT or POST upload may stay pending once S3 has it. */
 const SETTLE_MS = 60_000;
+/** How long an abort waits for the broker to delete the ticket before it gives up on it. */
+const ABORT_MS = 5_000;
 
 /** A typed client of the broker, for browsers and React Native (no Node-only API). */
-export function createUploadClient({ baseUrl, getToken }: UploadClientOptions): UploadClient {
+export function createUploadClient({ baseUrl, getToken, store }: UploadClientOptions): UploadClient {
   const base = baseUrl.replace(/\/+$/, "");
+  const records = uploadRecords(store ?? (typeof indexedDB === "undefined" ? memoryStore() : indexedDbStore()));
   const call: Call = async (method, path, body, signal) => {
     const headers: Record<string, string> = { authorization: `Bearer ${await getToken()}` };
     if (body !== undefined) headers["content-type"] = "application/json";
@@ -84,14 +99,15 @@ export function createUploadClient({ baseUrl, getToken }: UploadClientOptions): 
         : await methodFor(profile, total, options.multipartThreshold ?? 100 * MiB);
       const body = { profile, filename, contentType, size: total, ...(metadata ? { metadata } : {}) };
       if (method === "multipart") {
-        const done = await uploadMultipart({ call, file, options, body, signal, started: (uploadId) => (id = uploadId), progress });
+        const done = await uploadMultipart({ call, file, options, body, signal, records, started: (uploadId) => (id = uploadId), progress });
         progress(total);
         return done;
       }
       progress(0);
       const toShare = (share: number) => progress(Math.round(share * total));
       if (method === "put") {
-        const t = await call<Routes["signPut"]["response"]>("POST", "/sign/put", body, signal);
+        const contentMd5 = options.integrity ? await partMd5(file) : undefined;
+        const t = await call<Routes["signPut"]["response"]>("POST", "/sign/put", contentMd5 ? { ...body, contentMd5 } : body, signal);
         id = t.uploadId;
         await send("PUT", t.url, file, withoutLength(t.headers), signal, toShare);
       } else {
@@ -107,7 +123,14 @@ export function createUploadClient({ baseUrl, getToken }: UploadClientOptions): 
       return await settle(id, signal);
     } catch (error) {
       if (!signal.aborted) throw error;
-      if (id) await call("DELETE", ticket(id)).catch(() => undefined);
+      if (id) {
+        // The parts in flight were stopped by the same signal; the delete gets ABORT_MS at most.
+        const limit = new AbortController();
+        const timer = setTimeout(() => limit.abort(), ABORT_MS);
+        await call("DELETE", ticket(id), undefined, limit.signal).catch(() => undefined);
+        clearTimeout(timer);
+        await records.remove(id);
+      }
       throw aborted();
     }
   }
@@ -123,5 +146,6 @@ export function createUploadClient({ baseUrl, getToken }: UploadClientOptions): 
     },
     deleteUpload: (id) => call("DELETE", ticket(id)),
     downloadUrl: async (id) => (await call<Routes["downloadUpload"]["response"]>("GET", `${ticket(id)}/download`)).url,
+    resumeUploads: () => records.list(),
   };
 }

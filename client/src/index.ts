@@ -4,5 +4,6 @@
  */
 export { createUploadClient, type UploadClient, type UploadClientOptions } from "./client.js";
 export { UploadError, type ErrorDetail } from "./errors.js";
+export { indexedDbStore, memoryStore, type ResumeStore, type StoredUpload } from "./store.js";
 export type { ListUploadsQuery, ListUploadsResponse, Metadata, PublicProfile, TicketView, UploadOptions, UploadProgress, UploadStatus } from "./types.js";
 export type { ErrorBody, Routes } from "./api-types.js";

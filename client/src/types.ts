@@ -37,8 +37,19 @@ export interface UploadOptions {
   onProgress?(progress: UploadProgress): void;
   /** Aborting stops every request in flight and deletes the ticket (`aborted`). */
   signal?: AbortSignal;
-  /** A pending multipart upload to finish: only the parts S3 lacks are sent. */
+  /**
+   * A pending multipart upload to finish: only the parts S3 lacks are sent. Without it, a
+   * multipart upload of the same file (name, size, type, modification time) and profile found
+   * in the client's `store` is resumed as well.
+   */
   resumeUploadId?: string;
+  /**
+   * Sends each part's (and a PUT's) MD5, which its URL then signs as `content-md5`: S3 refuses
+   * bytes that differ from what was read here (a tampering proxy, a corrupting network) with
+   * 400 BadDigest. Costs reading every part once more (in a Worker where there is one).
+   * @default false
+   */
+  integrity?: boolean;
 }
 
 /** The broker's API, as `createUploadClient` calls it. */

@@ -1,14 +1,14 @@
 import aws4 from "aws4";
 import { ConfigError } from "../errors.js";
 import type { PostSigner, PostSigningRequest, PresignedPost } from "../ports.js";
-import { awsDomain, resolveCredentials, type Credentials } from "./aws.js";
+import { awsDomain, signingCredentials, signingSeconds, type CredentialSource, type Credentials } from "./aws.js";
 
 export interface PostPresignerOptions {
   bucket: string;
   region: string;
   /** An S3-compatible endpoint (path-style addressing); AWS's regional endpoint when omitted. */
   endpoint?: string;
-  credentials?: Credentials;
+  credentials?: CredentialSource;
   /** The signing clock; `new Date()` when omitted. */
   now?: () => Date;
 }
@@ -21,18 +21,19 @@ export interface PostPresignerOptions {
  * (S3 refuses unconditioned fields), duplicate conditions are dropped, and the key gets an
  * `eq` condition, or `starts-with` on its prefix when it ends in `${filename}`. The signature
  * is SigV4's: aws4 derives the day's signing key (and caches it) and HMACs the base64 policy,
- * which stands in for its string to sign.
+ * which stands in for its string to sign. The policy's `expiration` never outlives the
+ * credentials that sign it (see `signingSeconds`).
  */
 export class PostPresigner implements PostSigner {
   private readonly target: Target;
 
   constructor(options: PostPresignerOptions) {
     const { bucket, region, endpoint, credentials, now = () => new Date() } = options;
-    this.target = { bucket, region, url: postUrl(bucket, region, endpoint), credentials: () => resolveCredentials(credentials), now };
+    this.target = { bucket, region, url: postUrl(bucket, region, endpoint), credentials: () => signingCredentials(credentials), now };
   }
 
   async presignPost(request: PostSigningRequest): Promise<PresignedPost> {
-    return sign(this.target, this.target.credentials(), this.target.now(), request);
+    return sign(this.target, await this.target.credentials(), request.signedAt ?? this.target.now(), request);
   }
 }
 
@@ -40,7 +41,7 @@ interface Target {
   bucket: string;
   region: string;
   url: string;
-  credentials: () => Credentials;
+  credentials: () => Promise<Credentials>;
   now: () => Date;
 }
 
@@ -64,10 +65,12 @@ function sign(target: Target, credentials: Credentials, now: Date, request: Post
   conditions.add(
     key.endsWith("${filename}") ? JSON.stringify(["starts-with", "$key", key.substring(0, key.lastIndexOf("${filename}"))]) : JSON.stringify({ key }),
   );
-  const expiration = iso8601(new Date(now.valueOf() + request.expiresInSeconds * 1000));
+  const expires = new Date(now.valueOf() + signingSeconds(request.expiresInSeconds, now, credentials) * 1000);
+  const expiration = iso8601(expires);
   const policy = Buffer.from(`{"expiration":${JSON.stringify(expiration)},"conditions":[${[...conditions].join(",")}]}`, "utf8").toString("base64");
   return {
     url: target.url,
+    expiresAt: expires.toISOString(),
     fields: { ...fields, key, Policy: policy, "X-Amz-Signature": new PolicySigner(policy, target.region, amzDate, credentials).signature() },
   };
 }

@@ -9,6 +9,15 @@ import { StorageUnsupportedError, ValidationError } from "../errors.js";
 import type { MultipartStore, StoredPart } from "../ports.js";
 import { httpStatus } from "./aws.js";
 
+export interface S3MultipartStoreOptions {
+  /**
+   * How long AbortMultipartUpload may take, retries included, before it fails (and the ticket
+   * stays pending, so the delete can be retried): a cancel must answer, even while a part still
+   * streams into the storage. @default 5000
+   */
+  abortTimeoutMs?: number;
+}
+
 /** S3's answer when an upload id names nothing (any more): completed or aborted. */
 const gone = (error: unknown) => {
   const { name } = error as { name?: string };
@@ -36,6 +45,7 @@ export class S3MultipartStore implements MultipartStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
+    private readonly options: S3MultipartStoreOptions = {},
   ) {}
 
   async create(key: string, contentType: string, metadata: Record<string, string>): Promise<string> {
@@ -90,7 +100,9 @@ export class S3MultipartStore implements MultipartStore {
 
   async abort(key: string, s3UploadId: string): Promise<void> {
     try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: s3UploadId }));
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: s3UploadId }), {
+        abortSignal: AbortSignal.timeout(this.options.abortTimeoutMs ?? 5000),
+      });
     } catch (error) {
       if (!gone(error)) unsupported(error, "AbortMultipartUpload");
     }

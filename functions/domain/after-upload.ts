@@ -32,7 +32,7 @@ async function own(deps: Pick<AfterUploadDeps, "tickets">, principal: Principal,
 const originalName = (ticket: Ticket) => ticket.filename ?? parseObjectKey(ticket.key)?.name ?? "file";
 
 /**
- * `GET /uploads/{id}/download`: a presigned GET, valid 5 minutes, that makes the browser save the
+ * `GET /uploads/{id}/download`: a presigned GET, valid 5 minutes (less if its credentials end sooner), that makes the browser save the
  * file under its original name (RFC 6266: an ASCII `filename` and the exact UTF-8 `filename*`)
  * with the content type the ticket allowed. Only a completed upload has one (else 409).
  */
@@ -41,7 +41,7 @@ export async function downloadUpload(deps: AfterUploadDeps, principal: Principal
   if (ticket.status !== "completed") throw new InvalidStateError(`The upload is ${ticketView(ticket, deps.clock.now()).status}; only a completed upload can be downloaded.`);
   const now = deps.clock.now();
   const name = originalName(ticket);
-  const url = await deps.signer.presignGet({
+  return deps.signer.presignGet({
     key: ticket.key,
     responseHeaders: {
       "content-disposition": contentDisposition(name, { type: "attachment", fallback: sanitizeFilename(name) }),
@@ -51,7 +51,6 @@ export async function downloadUpload(deps: AfterUploadDeps, principal: Principal
     expiresInSeconds: DOWNLOAD_URL_SECONDS,
     signedAt: now,
   });
-  return { url, expiresAt: new Date(now.getTime() + DOWNLOAD_URL_SECONDS * 1000).toISOString() };
 }
 
 const MAX_ATTEMPTS = 5;

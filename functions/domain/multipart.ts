@@ -50,24 +50,31 @@ export function partUrlSeconds(profiles: readonly Profile[], ticket: Ticket, now
   return Math.max(1, Math.min(lifetime, Math.floor((Date.parse(ticket.expiresAt) - now.getTime()) / 1000)));
 }
 
-/** `POST /uploads/{id}/parts`: part URLs, each signed for its part's exact length. */
+/**
+ * `POST /uploads/{id}/parts`: part URLs, each signed for its part's exact length and, when the
+ * client sent it, its MD5 (`content-md5`). `expiresAt` is when the first of them expires.
+ */
 export async function signParts(deps: MultipartDeps, principal: Principal, uploadId: string, input: SignPartsRequest): Promise<SignPartsResponse> {
   const ticket = await ownMultipart(deps, principal, uploadId);
   const now = deps.clock.now();
   assertOpen(ticket, now);
-  const outside = input.partNumbers.flatMap((n, i) =>
-    n > ticket.partCount ? [{ path: `partNumbers.${i}`, message: `the upload has parts 1 to ${ticket.partCount}` }] : [],
+  const [wanted, field] = input.parts ? [input.parts, "parts"] : [(input.partNumbers ?? []).map((partNumber) => ({ partNumber })), "partNumbers"];
+  const outside = wanted.flatMap(({ partNumber }, i) =>
+    partNumber > ticket.partCount ? [{ path: field === "parts" ? `parts.${i}.partNumber` : `partNumbers.${i}`, message: `the upload has parts 1 to ${ticket.partCount}` }] : [],
   );
   if (outside.length > 0) throw new ValidationError(outside);
   const expiresInSeconds = partUrlSeconds(deps.profiles, ticket, now);
-  const parts = await Promise.all(
-    input.partNumbers.map(async (partNumber) => {
+  const signed = await Promise.all(
+    wanted.map(async ({ partNumber, contentMd5 }: { partNumber: number; contentMd5?: string }) => {
       const contentLength = partLength(ticket.declaredSize, ticket, partNumber);
-      const signed = await deps.signer.presignPart({ key: ticket.key, s3UploadId: ticket.s3UploadId, partNumber, contentLength, expiresInSeconds, signedAt: now });
-      return { partNumber, url: signed.url, headers: signed.headers };
+      const url = await deps.signer.presignPart({
+        key: ticket.key, s3UploadId: ticket.s3UploadId, partNumber, contentLength, ...(contentMd5 ? { contentMd5 } : {}), expiresInSeconds, signedAt: now,
+      });
+      return { partNumber, ...url };
     }),
   );
-  return { parts, expiresAt: new Date(now.getTime() + expiresInSeconds * 1000).toISOString() };
+  const expiresAt = signed.reduce((first, p) => (p.expiresAt < first ? p.expiresAt : first), signed[0]!.expiresAt);
+  return { parts: signed.map(({ partNumber, url, headers }) => ({ partNumber, url, headers })), expiresAt };
 }
 
 /** `GET /uploads/{id}/parts`: what S3 holds, for resuming after a crash or a reload. */

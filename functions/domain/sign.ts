@@ -40,12 +40,15 @@ export async function signPut(deps: SignDeps<PutSigner>, principal: Principal, i
     contentLength: input.size,
     metadata: start.metadata,
     ...(input.checksumSha256 ? { checksumSha256: input.checksumSha256 } : {}),
+    ...(input.contentMd5 ? { contentMd5: input.contentMd5 } : {}),
     expiresInSeconds: profile.expiresInSeconds,
     signedAt: start.now,
   });
   const { filename, contentType, size: declaredSize } = input;
-  await storeTicket(deps.tickets, profile, Object.assign(start.ticket, { key, method: "PUT", filename, contentType, declaredSize } satisfies Partial<Ticket>), start.now);
-  return { uploadId: start.uploadId, key, method: "PUT", url: signed.url, headers: signed.headers, expiresAt: start.expiresAt };
+  // The ticket expires with its URL, which may end sooner than the profile says (its credentials).
+  const ticket = Object.assign(start.ticket, { key, method: "PUT", filename, contentType, declaredSize, expiresAt: signed.expiresAt } satisfies Partial<Ticket>);
+  await storeTicket(deps.tickets, profile, ticket, start.now);
+  return { uploadId: start.uploadId, key, method: "PUT", url: signed.url, headers: signed.headers, expiresAt: signed.expiresAt };
 }
 
 /**
@@ -73,16 +76,17 @@ export async function signPost(deps: SignDeps<PostSigner>, principal: Principal,
   else fields["Content-Type"] = contentType;
   for (const [name, value] of Object.entries(start.metadata)) fields[`x-amz-meta-${name}`] = value;
 
-  const signed = await deps.signer.presignPost({ key, fields, conditions, expiresInSeconds: profile.expiresInSeconds });
+  const signed = await deps.signer.presignPost({ key, fields, conditions, expiresInSeconds: profile.expiresInSeconds, signedAt: start.now });
   const named = input.filename === undefined ? {} : { filename: input.filename };
-  await storeTicket(deps.tickets, profile, Object.assign(start.ticket, { key, method: "POST", contentType, maxBytes } satisfies Partial<Ticket>, named), start.now);
+  const ticket = Object.assign(start.ticket, { key, method: "POST", contentType, maxBytes, expiresAt: signed.expiresAt } satisfies Partial<Ticket>, named);
+  await storeTicket(deps.tickets, profile, ticket, start.now);
   return {
     uploadId: start.uploadId,
     key,
     method: "POST",
     url: signed.url,
     fields: signed.fields,
-    expiresAt: start.expiresAt,
+    expiresAt: signed.expiresAt,
     conditions: { minBytes: profile.minBytes, maxBytes, contentType, keyPrefix: start.prefix },
   };
 }

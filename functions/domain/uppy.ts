@@ -66,6 +66,9 @@ export function pickMetadata(profile: Profile, sent: Record<string, unknown> | n
   return result.data;
 }
 
+/** Whole seconds from `now` to an ISO time (Uppy's `expires`). */
+const secondsUntil = (iso: string, now: Date) => Math.max(0, Math.floor((Date.parse(iso) - now.getTime()) / 1000));
+
 /** `GET /s3/params`: a POST policy for one file, with a concrete key, as `/sign/post` makes it. */
 export async function uppyParams(deps: UppyDeps, principal: Principal, profileName: string, query: UppyParamsQuery): Promise<UppyParamsResponse> {
   const profile = profileFor(deps.profiles, profileName, principal);
@@ -75,7 +78,7 @@ export async function uppyParams(deps: UppyDeps, principal: Principal, profileNa
     principal,
     { profile: profile.name, filename: query.filename, contentType: query.type, metadata },
   );
-  return { method: "POST", url: signed.url, fields: signed.fields, expires: profile.expiresInSeconds };
+  return { method: "POST", url: signed.url, fields: signed.fields, expires: secondsUntil(signed.expiresAt, deps.clock.now()) };
 }
 
 /**
@@ -138,7 +141,7 @@ export async function uppySignPart(
   }
   const expiresInSeconds = partUrlSeconds(deps.profiles, ticket, now);
   const signed = await deps.signer.presignPart({ key, s3UploadId, partNumber, expiresInSeconds, signedAt: now });
-  return { url: signed.url, expires: expiresInSeconds };
+  return { url: signed.url, expires: secondsUntil(signed.expiresAt, now) };
 }
 
 /** `GET /s3/multipart/{uploadId}`: the parts S3 holds, for resuming. */

@@ -49,3 +49,10 @@ export const Filename = z.string().check(z.minLength(1), z.maxLength(MAX_FILENAM
 /** A multipart part's number, 1 to S3's 10,000. */
 export const PartNumber = z.int().check(z.minimum(1), z.maximum(MAX_PARTS));
 
+
+/**
+ * Digests a URL can sign, in base64 as S3 wants them. The last character before the padding
+ * can only take values whose unused low bits are zero: exactly 16 or 32 bytes, nothing else.
+ */
+export const ContentMd5 = z.string().check(z.regex(/^[A-Za-z0-9+/]{21}[AQgw]==$/, "must be the base64 of a 16-byte MD5 digest"));
+export const ChecksumSha256 = z.string().check(z.regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, "must be the base64 of a 32-byte SHA-256 digest"));

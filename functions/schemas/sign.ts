@@ -1,6 +1,6 @@
 /** `POST /sign/put` and `POST /sign/post`: what clients ask for. */
 import * as z from "zod/mini";
-import { Filename, MediaType, Metadata, ProfileName } from "./base.js";
+import { ChecksumSha256, ContentMd5, Filename, MediaType, Metadata, ProfileName } from "./base.js";
 
 const Size = z.int().check(z.minimum(0));
 
@@ -10,9 +10,10 @@ export const SignPutRequest = z.strictObject({
   contentType: MediaType,
   size: Size,
   metadata: z.optional(Metadata),
-  checksumSha256: z.optional(
-    z.string().check(z.regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, "must be the base64 of a 32-byte SHA-256 digest")),
-  ),
+  /** Signed as `x-amz-checksum-sha256`: S3 refuses other bytes (where the storage checks it). */
+  checksumSha256: z.optional(ChecksumSha256),
+  /** Signed as `content-md5`: S3 refuses other bytes (400 BadDigest; every S3-compatible server checks it). */
+  contentMd5: z.optional(ContentMd5),
 });
 export type SignPutRequest = z.infer<typeof SignPutRequest>;
 

@@ -62,7 +62,7 @@ describe("bucket", () => {
         Id: "browser-uploads",
         AllowedOrigins: ORIGINS,
         AllowedMethods: ["PUT", "POST", "HEAD"],
-        AllowedHeaders: ["content-type", "if-none-match", "x-amz-meta-*", "x-amz-checksum-sha256"],
+        AllowedHeaders: ["content-type", "if-none-match", "x-amz-meta-*", "x-amz-checksum-sha256", "content-md5"],
         ExposedHeaders: ["ETag", "Location"],
         MaxAge: 3600,
       },

@@ -67,6 +67,8 @@ describe("npm run bench -- --quick --json FILE", () => {
     expect(figures["record handler S3 calls per event"].head).toBeGreaterThanOrEqual(1);
     expect(figures["local server load"]).toMatchObject({ errors: 0, non2xx: 0 });
     expect(figures["local server load"].requestsPerSecond).toBeGreaterThan(0);
+    expect(figures["client multipart throughput, no digests (loopback)"]).toBeGreaterThan(0);
+    expect(figures["client multipart throughput, per-part MD5 (loopback)"]).toBeGreaterThan(0);
 
     expect(Object.keys(ratios)).toEqual(expect.arrayContaining([
       "sign-put handler / SigV4 floor (target ≤ 5)",
@@ -78,6 +80,7 @@ describe("npm run bench -- --quick --json FILE", () => {
       "list-uploads cold import / naive bundle (target ≤ 0.5)",
       "record handler / ceiling of its store calls (target ≥ 0.7)",
       "sign-parts handler (100 parts) / 100 × SigV4 floor (target ≤ 1.5)",
+      "client throughput with per-part MD5 / without (loopback: the worst case)",
       ...(figures["quota rows skipped"] ? [] : ["sign-put with quota / without, DynamoDB Local"]),
     ]));
     for (const [name, value] of Object.entries(ratios)) expect(Number.isFinite(value) && value > 0, name).toBe(true);

@@ -60,7 +60,8 @@ describe.skipIf(!available || !strictS3)("upload-broker-client in headless Chrom
         const bytes = new Uint8Array(size);
         for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 10)) & 0xff;
         bytes.set((heads[type] ?? []).slice(0, size));
-        return new File([bytes], `f-${size}.${type.split("/")[1]}`, { type });
+        // A fixed modification time: the same file after a reload, as a user picks it again.
+        return new File([bytes], `f-${size}.${type.split("/")[1]}`, { type, lastModified: 1_700_000_000_000 });
       };
     }, { t: token, heads: HEADS });
   };
@@ -212,6 +213,69 @@ describe.skipIf(!available || !strictS3)("upload-broker-client in headless Chrom
     // Parts 1, 2 and 4 (8 + 8 + 6 MiB) count as sent from the start.
     expect(progress[0]!.loaded).toBe(size - 8 * MiB);
     expectProgress(progress, size);
+  });
+
+  /** The bytes `file(size, type)` makes in the page. */
+  const fileBytes = (size: number, type: string) => {
+    const bytes = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 10)) & 0xff;
+    Buffer.from(HEADS[type] ?? []).copy(bytes);
+    return bytes;
+  };
+  /** Polls the page's resume store until the upload has `parts` parts done. */
+  const storedParts = (parts: number) =>
+    expect.poll(() => page.evaluate(async () => ((await (globalThis as any).client.resumeUploads())[0]?.done ?? {}) as Record<string, string>).then((d) => Object.keys(d).length), { timeout: 20_000 }).toBe(parts);
+
+  it("goes on after a reload from the IndexedDB store: only the missing parts are sent, each signed with its MD5, and the bytes are the file's", async () => {
+    const size = 30 * MiB;
+    await page.route((url) => url.searchParams.get("partNumber") === "3", () => undefined); // part 3 hangs until the reload
+    const signed = page.waitForResponse((r) => r.url().endsWith("/sign/multipart"));
+    void upload({ size, type: "application/pdf", options: { profile: "document", method: "multipart", partConcurrency: 1, integrity: true } }).catch(() => undefined);
+    const { uploadId, key } = (await (await signed).json()) as { uploadId: string; key: string };
+    await storedParts(2);
+    await page.reload();
+    await page.unrouteAll({ behavior: "ignoreErrors" });
+    await open();
+    partPuts.length = 0;
+    const listed = await page.evaluate(() => (globalThis as any).client.resumeUploads());
+    expect(listed).toEqual([expect.objectContaining({ uploadId, size, partSize: 8 * MiB, partCount: 4, done: { 1: expect.any(String), 2: expect.any(String) } })]);
+    // The same file picked again: the client finds its stored upload and goes on with it.
+    const { view, progress, error } = await upload({ size, type: "application/pdf", options: { profile: "document", method: "multipart", integrity: true } });
+    expect(error, JSON.stringify(error)).toBeUndefined();
+    expect(view).toMatchObject({ uploadId, status: "completed", size, partCount: 4 });
+    expect(partPuts.map((r) => new URL(r.url()).searchParams.get("partNumber")).sort()).toEqual(["3", "4"]);
+    for (const r of partPuts) expect(r.headers()["content-md5"]).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+    expect(progress[0]!.loaded).toBe(16 * MiB);
+    const stored = Buffer.from(await (await fetch((await api("GET", `/uploads/${uploadId}/download`)).url)).arrayBuffer());
+    expect(stored.equals(fileBytes(size, "application/pdf"))).toBe(true);
+    expect(await page.evaluate(() => (globalThis as any).client.resumeUploads())).toEqual([]);
+    expect((await objects(key)).uploads).toEqual([]);
+  });
+
+  it("abort() with a part in flight answers at once, aborts the ticket and leaves nothing in S3", async () => {
+    await page.route((url) => url.searchParams.get("partNumber") === "2", () => undefined); // part 2 never gets an answer
+    const signed = page.waitForResponse((r) => r.url().endsWith("/sign/multipart"));
+    await page.evaluate((mib) => {
+      const w = globalThis as any;
+      w.controller = new AbortController();
+      w.outcome = w.client.upload(w.file(12 * mib, "application/pdf"), { profile: "document", method: "multipart", partConcurrency: 1, signal: w.controller.signal })
+        .then(() => ({ code: "completed" }), (e: any) => ({ code: e.code, at: Date.now() }));
+    }, MiB);
+    const { uploadId, key } = (await (await signed).json()) as { uploadId: string; key: string };
+    await storedParts(1);
+    await expect.poll(() => partPuts.some((r) => new URL(r.url()).searchParams.get("partNumber") === "2")).toBe(true);
+    const { code, ms } = await page.evaluate(async () => {
+      const w = globalThis as any;
+      const started = Date.now();
+      w.controller.abort();
+      const outcome = await w.outcome;
+      return { code: outcome.code, ms: outcome.at - started };
+    });
+    expect(code).toBe("aborted");
+    expect(ms).toBeLessThan(2000);
+    expect(await api("GET", `/uploads/${uploadId}`)).toMatchObject({ status: "aborted" });
+    expect(await objects(key)).toEqual({ objects: [], uploads: [] });
+    expect(await page.evaluate(() => (globalThis as any).client.resumeUploads())).toEqual([]);
   });
 
   it("rejects with the contract's errors as UploadError", async () => {

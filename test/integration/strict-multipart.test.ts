@@ -5,6 +5,7 @@
  * 1..N and checks the object as the record step does, which RGW's CompleteMultipartUpload
  * notification then runs again without changing anything.
  */
+import { createHash } from "node:crypto";
 import { AbortMultipartUploadCommand, ListPartsCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3MultipartStore } from "../../functions/adapters/s3-multipart-store.js";
@@ -104,6 +105,31 @@ describe.each(s3Targets)("multipart uploads against $name", ({ s3: target }) => 
     const res = await fetch(part!.url, { method: "PUT", body: bytes(5 * MiB + delta, 2) });
     expect(res.status).toBe(403);
     expect(await res.text()).toMatch(/SignatureDoesNotMatch/);
+  });
+
+  it("refuses a part whose bytes differ from the MD5 its URL signed (400 BadDigest), and still completes with the right bytes", async () => {
+    const file = bytes(12 * MiB, 5);
+    const t = await begin(file.length);
+    const md5 = (n: number) => createHash("md5").update(file.subarray((n - 1) * 5 * MiB, n * 5 * MiB)).digest("base64");
+    const res = await call(sign, "alice", t.uploadId, { parts: [1, 2, 3].map((partNumber) => ({ partNumber, contentMd5: md5(partNumber) })) });
+    expect(res.status).toBe(200);
+    const urls = res.body as SignPartsResponse;
+    expect(urls.parts[1]!.headers).toEqual({ "content-length": String(5 * MiB), "content-md5": md5(2) });
+    // A proxy that swaps part 2 for other bytes of the same length: S3 refuses them.
+    const swapped = file.slice(5 * MiB, 10 * MiB).reverse();
+    const tampered = await fetch(urls.parts[1]!.url, { method: "PUT", body: swapped, headers: { "content-md5": md5(2) } });
+    expect(tampered.status).toBe(400);
+    expect(await tampered.text()).toMatch(/<Code>BadDigest<\/Code>/);
+    expect(((await call(list, "alice", t.uploadId)).body.parts as unknown[]).length).toBe(0);
+    const etags = await Promise.all(
+      urls.parts.map(async (p) => {
+        const put = await fetch(p.url, { method: "PUT", body: file.slice((p.partNumber - 1) * 5 * MiB, p.partNumber * 5 * MiB), headers: { "content-md5": p.headers["content-md5"]! } });
+        expect(put.status, `part ${p.partNumber}`).toBe(200);
+        return { partNumber: p.partNumber, etag: put.headers.get("etag")!.replace(/"/g, "") };
+      }),
+    );
+    expect((await call(complete, "alice", t.uploadId, { parts: etags })).body).toMatchObject({ status: "completed", size: file.length });
+    expect(Buffer.from(await (await fetch(await getUrl(t.key))).arrayBuffer()).equals(Buffer.from(file))).toBe(true);
   });
 
   it("refuses a part number outside the plan with 422", async () => {

@@ -120,6 +120,20 @@ describe.each(s3Targets)("presigned PUT against $name", ({ s3: target }) => {
     expect((await upload(t, png)).status).toBe(200);
   });
 
+  it("signs the MD5: other bytes of the same length are refused (400 BadDigest), the file's own are stored", async () => {
+    const contentMd5 = createHash("md5").update(png).digest("base64");
+    const t = await ticket({ contentMd5 });
+    expect(t.headers["content-md5"]).toBe(contentMd5);
+    const tampered = await upload(t, bytes(png.length, 2));
+    expect(tampered.status).toBe(400);
+    expect(await tampered.text()).toMatch(/<Code>BadDigest<\/Code>/);
+    expect(await env.exists(t.key)).toBe(false);
+    // Sent without the header, the signature no longer matches.
+    expect((await upload(t, png, { "content-md5": null })).status).toBe(403);
+    expect((await upload(t, png)).status).toBe(200);
+    expect((await env.head(t.key)).ContentLength).toBe(png.length);
+  });
+
   it("keeps users in their own prefix: alice's URL cannot write bob's key", async () => {
     const t = await ticket();
     const url = new URL(t.url);

@@ -76,7 +76,7 @@ describe.each(s3Targets)("S3's checks of every request against $name", ({ s3: ta
     const key = "uploads/get/x.bin";
     await env.s3.send(new PutObjectCommand({ Bucket: env.bucket, Key: key, Body: bytes(100) }));
     const signedAt = new Date();
-    const url = await env.deps.signer.presignGet({ key, responseHeaders: { "content-disposition": 'attachment; filename="x.bin"' }, expiresInSeconds: 60, signedAt });
+    const { url } = await env.deps.signer.presignGet({ key, responseHeaders: { "content-disposition": 'attachment; filename="x.bin"' }, expiresInSeconds: 60, signedAt });
     const ok = await fetch(url);
     expect(ok.status).toBe(200);
     expect(ok.headers.get("content-disposition")).toBe('attachment; filename="x.bin"');
@@ -88,7 +88,7 @@ describe.each(s3Targets)("S3's checks of every request against $name", ({ s3: ta
     expect([refused.status, await codeOf(refused)]).toEqual([403, "SignatureDoesNotMatch"]);
 
     const old = await env.deps.signer.presignGet({ key, responseHeaders: {}, expiresInSeconds: 60, signedAt: new Date(Date.now() - 3600 * 1000) });
-    const expired = await fetch(old);
+    const expired = await fetch(old.url);
     expect([expired.status, await codeOf(expired)]).toEqual([403, "AccessDenied"]);
   });
 });

@@ -7,7 +7,8 @@ import { completeUpload, listParts, signParts, type MultipartDeps } from "../../
 import { partLength, planParts } from "../../functions/domain/parts.js";
 import { signMultipart, signPost } from "../../functions/domain/sign.js";
 import { ConfigError, FileTooLargeError, InvalidStateError, NotFoundError, ValidationError } from "../../functions/errors.js";
-import { memoryDeps, MemoryMultipartStore, MemoryObjectStore, NOW } from "../support/fixtures.js";
+import { makeSignPartsHandler } from "../../functions/handlers/multipart.js";
+import { bodyOf, httpEvent, memoryDeps, MemoryMultipartStore, MemoryObjectStore, NOW } from "../support/fixtures.js";
 
 const MiB = 1024 ** 2;
 
@@ -121,6 +122,33 @@ describe("multipart follow-ups", () => {
       expect(new URL(p.url).searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;host");
     }
     expect(expiresAt).toBe("2026-11-21T10:05:00.000Z");
+  });
+
+  it("signs each part's MD5 as content-md5 when the client sends it, and the length as before", async () => {
+    const t = await begin();
+    const md5 = "1B2M2Y8AsgTpgAmY7PhCfg==";
+    const { parts } = await signParts(deps, alice, t.uploadId, { parts: [{ partNumber: 2, contentMd5: md5 }, { partNumber: 3 }] });
+    expect(parts.map((p) => [p.partNumber, p.headers])).toEqual([
+      [2, { "content-length": String(5 * MiB), "content-md5": md5 }],
+      [3, { "content-length": String(2 * MiB) }],
+    ]);
+    expect(new URL(parts[0]!.url).searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;content-md5;host");
+    await expect(signParts(deps, alice, t.uploadId, { parts: [{ partNumber: 4 }] })).rejects.toMatchObject({ status: 422, details: [{ path: "parts.0.partNumber" }] });
+  });
+
+  it.each([
+    [{ parts: [{ partNumber: 1, contentMd5: "1B2M2Y8AsgTpgAmY7PhCfh==" }] }, "parts.0.contentMd5"], // unused bits set: not 16 bytes
+    [{ parts: [{ partNumber: 1, contentMd5: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }] }, "parts.0.contentMd5"], // 32 bytes
+    [{ parts: [{ partNumber: 1, contentMd5: "not base64 at all!!!!w==" }] }, "parts.0.contentMd5"],
+    [{ parts: [{ partNumber: 1 }, { partNumber: 1 }] }, "parts"],
+    [{ parts: [{ partNumber: 1, checksumCrc32: "AAAAAA==" }] }, "parts.0.checksumCrc32"],
+    [{ partNumbers: [1], parts: [{ partNumber: 1 }] }, "body"],
+    [{}, "body"],
+  ])("refuses a malformed part request with 422 and a detail at its path: %j", async (body, path) => {
+    const t = await begin();
+    const res = await makeSignPartsHandler(deps)({ ...httpEvent({ claims: { sub: "alice" }, body }), pathParameters: { uploadId: t.uploadId } });
+    expect(res.statusCode).toBe(422);
+    expect(bodyOf(res).error).toMatchObject({ code: "validation_failed", details: [expect.objectContaining({ path })] });
   });
 
   it("refuses part numbers outside the plan with 422", async () => {

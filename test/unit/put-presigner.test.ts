@@ -23,6 +23,8 @@ const targets: Array<Omit<PutPresignerOptions, "credentials">> = [
   { bucket: "uploads", region: "eu-west-1", endpoint: "http://127.0.0.1:7480/gateway/s3.v1_~x/" },
 ];
 
+/** The base64 of any 16 bytes: what `content-md5` carries. */
+const md5 = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString("base64"));
 const printable = fc.stringMatching(/^[\x21-\x7e](?:[\x20-\x7e]{0,30}[\x21-\x7e])?$/);
 const input = fc.record({
   target: fc.constantFrom(...targets),
@@ -35,6 +37,7 @@ const input = fc.record({
   contentLength: fc.nat(),
   metadata: fc.dictionary(fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/), printable, { maxKeys: 4 }),
   checksumSha256: fc.option(fc.constant("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="), { nil: undefined }),
+  contentMd5: fc.option(md5, { nil: undefined }),
   expiresInSeconds: fc.integer({ min: 1, max: 3600 }),
   signedAt: fc.date({ min: new Date("2020-01-01T00:00:00Z"), max: new Date("2035-12-31T23:59:59Z"), noInvalidDate: true }),
 });
@@ -42,7 +45,7 @@ const input = fc.record({
 type Input = typeof input extends fc.Arbitrary<infer T> ? T : never;
 
 const signedHeaderNames = (i: Input) =>
-  new Set(["content-type", "content-length", "if-none-match", ...Object.keys(i.metadata).map((k) => `x-amz-meta-${k}`), ...(i.checksumSha256 ? ["x-amz-checksum-sha256"] : [])]);
+  new Set(["content-type", "content-length", "if-none-match", ...Object.keys(i.metadata).map((k) => `x-amz-meta-${k}`), ...(i.checksumSha256 ? ["x-amz-checksum-sha256"] : []), ...(i.contentMd5 ? ["content-md5"] : [])]);
 
 /** The SDK's own path: the S3 client, its middleware stack and getSignedUrl. */
 async function sdkUrl(i: Input) {
@@ -50,6 +53,7 @@ async function sdkUrl(i: Input) {
   const command = new PutObjectCommand({
     Bucket: i.target.bucket, Key: i.key, ContentType: i.contentType, ContentLength: i.contentLength,
     Metadata: i.metadata, IfNoneMatch: "*", ...(i.checksumSha256 ? { ChecksumSHA256: i.checksumSha256 } : {}),
+    ...(i.contentMd5 ? { ContentMD5: i.contentMd5 } : {}),
   });
   const names = signedHeaderNames(i);
   return getSignedUrl(client, command, { expiresIn: i.expiresInSeconds, signingDate: i.signedAt, signableHeaders: names, unhoistableHeaders: names });
@@ -67,9 +71,11 @@ describe("PutPresigner", () => {
       fc.asyncProperty(input, async (i) => {
         const fast = await new PutPresigner({ ...i.target, credentials: i.credentials }).presignPut({
           key: i.key, contentType: i.contentType, contentLength: i.contentLength, metadata: i.metadata,
-          ...(i.checksumSha256 ? { checksumSha256: i.checksumSha256 } : {}), expiresInSeconds: i.expiresInSeconds, signedAt: i.signedAt,
+          ...(i.checksumSha256 ? { checksumSha256: i.checksumSha256 } : {}), ...(i.contentMd5 ? { contentMd5: i.contentMd5 } : {}),
+          expiresInSeconds: i.expiresInSeconds, signedAt: i.signedAt,
         });
         expect(fast.url).toBe(await sdkUrl(i));
+        expect(fast.expiresAt).toBe(new Date(i.signedAt.getTime() + i.expiresInSeconds * 1000).toISOString());
         // What the client must send: exactly the signed headers (host is the URL's).
         expect(Object.keys(fast.headers).sort()).toEqual([...signedHeaderNames(i)].sort());
       }),
@@ -87,11 +93,12 @@ describe("PutPresigner.presignPart", () => {
     s3UploadId: fc.stringMatching(/^[A-Za-z0-9._~-]{1,120}$/),
     partNumber: fc.integer({ min: 1, max: 10_000 }),
     contentLength: fc.option(fc.nat({ max: 5 * 1024 ** 3 }), { nil: undefined }),
+    contentMd5: fc.option(md5, { nil: undefined }),
     expiresInSeconds: fc.integer({ min: 1, max: 3600 }),
     signedAt: fc.date({ min: new Date("2020-01-01T00:00:00Z"), max: new Date("2035-12-31T23:59:59Z"), noInvalidDate: true }),
   });
 
-  it("produces exactly the URL getSignedUrl(UploadPartCommand) produces, the part's length signed when given", async () => {
+  it("produces exactly the URL getSignedUrl(UploadPartCommand) produces, the part's length and MD5 signed when given", async () => {
     await fc.assert(
       fc.asyncProperty(part, async (p) => {
         const fast = await new PutPresigner({ ...p.target, credentials: p.credentials }).presignPart(p);
@@ -99,10 +106,16 @@ describe("PutPresigner.presignPart", () => {
         const command = new UploadPartCommand({
           Bucket: p.target.bucket, Key: p.key, UploadId: p.s3UploadId, PartNumber: p.partNumber,
           ...(p.contentLength === undefined ? {} : { ContentLength: p.contentLength }),
+          ...(p.contentMd5 === undefined ? {} : { ContentMD5: p.contentMd5 }),
         });
-        const signable = new Set(p.contentLength === undefined ? [] : ["content-length"]);
+        const headers = {
+          ...(p.contentLength === undefined ? {} : { "content-length": String(p.contentLength) }),
+          ...(p.contentMd5 === undefined ? {} : { "content-md5": p.contentMd5 }),
+        };
+        const signable = new Set(Object.keys(headers));
         expect(fast.url).toBe(await getSignedUrl(client, command, { expiresIn: p.expiresInSeconds, signingDate: p.signedAt, signableHeaders: signable }));
-        expect(fast.headers).toEqual(p.contentLength === undefined ? {} : { "content-length": String(p.contentLength) });
+        expect(fast.headers).toEqual(headers);
+        if (p.contentMd5) expect(new URL(fast.url).searchParams.get("X-Amz-SignedHeaders")).toContain("content-md5");
         expect(fast.url).not.toMatch(/x-amz-checksum|x-amz-sdk-checksum/i);
       }),
       { numRuns: 300 },
@@ -125,7 +138,7 @@ describe("PutPresigner.presignGet", () => {
     await fc.assert(
       fc.asyncProperty(get, async (g) => {
         const disposition = `attachment; filename="x.png"; filename*=UTF-8''${encodeURIComponent(g.filename)}`;
-        const url = await new PutPresigner({ ...g.target, credentials: g.credentials }).presignGet({
+        const { url } = await new PutPresigner({ ...g.target, credentials: g.credentials }).presignGet({
           key: g.key, responseHeaders: { "content-disposition": disposition, ...(g.contentType ? { "content-type": g.contentType } : {}) },
           expiresInSeconds: g.expiresInSeconds, signedAt: g.signedAt,
         });

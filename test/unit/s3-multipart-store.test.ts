@@ -1,4 +1,4 @@
-/** S3MultipartStore's answers to what an S3-compatible server may refuse. */
+/** S3MultipartStore's answers to what an S3-compatible server may refuse, and its bounded abort. */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { S3MultipartStore } from "../../functions/adapters/s3-multipart-store.js";

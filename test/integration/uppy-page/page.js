@@ -24,9 +24,10 @@ window.runUppy = async ({ endpoint, token, name, type, size, caption, multipart,
     const entry = { method: (init.method ?? "GET").toUpperCase(), url, status: 0, body: null, sentAt: performance.now(), answeredAt: undefined };
     log.push(entry);
     const res = await realFetch(input, { ...init, headers });
-    entry.status = res.status;
     entry.answeredAt = performance.now();
     entry.body = await res.clone().json().catch(() => null);
+    // The status last: an entry with one has its body read too (the log may be read at any time).
+    entry.status = res.status;
     return res;
   };
   try {
