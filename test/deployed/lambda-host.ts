@@ -125,8 +125,9 @@ export class LambdaHost {
         });
         this.child!.send({ id, event, deadline: started + timeoutMs, requestId: randomUUID(), arn: this.fn.arn });
       });
-      // Let the last log lines of this invocation arrive.
-      await new Promise((r) => setImmediate(r));
+      // Let the last log lines of this invocation arrive (the pipes are not ordered with the IPC channel).
+      const failed = answer.error !== undefined || Number((answer.result as { statusCode?: number } | null)?.statusCode) >= 500;
+      await new Promise((r) => setTimeout(r, failed ? 50 : 5));
       return { ...answer, logs: this.output, ms: Date.now() - started };
     };
     const next = this.queue.then(run, run);

@@ -139,7 +139,9 @@ export class RecordingEndpoint {
       const forward = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
         call.status = answer.statusCode ?? 0;
         this.hooks.onCall(call);
-        res.writeHead(call.status, answer.headers);
+        // Node frames the body itself: passing the upstream's framing headers on would frame it twice.
+        const { "transfer-encoding": _framing, connection: _connection, ...headers } = answer.headers;
+        res.writeHead(call.status, headers);
         answer.pipe(res);
         answer.on("end", () => {
           const created = CREATED[call.operation];
