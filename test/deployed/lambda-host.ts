@@ -90,7 +90,7 @@ export class LambdaHost {
       };
       child.stdout!.on("data", collect);
       child.stderr!.on("data", collect);
-      child.on("message", (message: { ready?: boolean; initError?: InvokeResult["error"]; id?: string }) => {
+      child.on("message", (message: { ready?: boolean; initError?: InvokeResult["error"]; id?: string; result?: unknown; error?: InvokeResult["error"] }) => {
         if (message.ready) return resolve(message.initError);
         this.pending.get(message.id!)?.(message);
         this.pending.delete(message.id!);
