@@ -7,7 +7,7 @@ import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "vitest";
 import { dynamoClient } from "../../functions/adapters/clients.js";
 import { replayDeadLetters } from "../../bin/replay-dlq.js";
-import { pdf, png } from "../support/samples.js";
+import { noise, pdf, png } from "../support/samples.js";
 import type { Rehearsal, User } from "./rehearsal.js";
 import { REGION } from "./template.js";
 
@@ -140,26 +140,39 @@ export async function uppy(r: Rehearsal) {
   await r.settle();
 }
 
-/** An upload whose S3 event is lost, past its expiry: the schedule's sweep records it. */
+/**
+ * A PUT and a POST upload whose S3 events are lost, and a multipart upload never completed, all
+ * past their expiry: the schedule's sweep records the first two (HeadObject; ListObjectsV2 under
+ * the POST ticket's prefix) and expires the third (AbortMultipartUpload).
+ */
 export async function sweep(r: Rehearsal, servers: { dynamodb: string; credentials: { accessKeyId: string; secretAccessKey: string } }) {
-  r.losing = 1;
+  r.losing = 2;
   const bytes = png();
-  const ticket = await r.api("POST", "/sign/put", { user: ALICE, body: { profile: "avatar", filename: "lost.png", contentType: "image/png", size: bytes.length } });
-  expect((await putTo(ticket.json, bytes)).status).toBe(200);
+  const put = await r.api("POST", "/sign/put", { user: ALICE, body: { profile: "avatar", filename: "lost.png", contentType: "image/png", size: bytes.length } });
+  expect((await putTo(put.json, bytes)).status).toBe(200);
+  const post = await r.api("POST", "/sign/post", { user: ALICE, body: { profile: "avatar", filename: "lost-too.png", contentType: "image/png" } });
+  expect(post.status, post.body).toBe(201);
+  expect((await postTo(post.json, bytes, "lost-too.png", "image/png")).status).toBeLessThan(300);
+  const abandoned = await r.api("POST", "/sign/multipart", { user: ALICE, body: { profile: "document", filename: "abandoned.pdf", contentType: "application/pdf", size: 6 * MiB, partSize: 5 * MiB } });
+  expect(abandoned.status, abandoned.body).toBe(201);
   await r.settle();
-  expect(await status(r, ticket.json.uploadId)).toBe("pending");
-  // The clock jump: the ticket's expiry an hour ago (what the sweeper's index is sorted by).
+  const ids = [put.json.uploadId as string, post.json.uploadId as string, abandoned.json.uploadId as string];
+  for (const id of ids) expect(await status(r, id)).toBe("pending");
+  // The clock jump: each ticket's expiry an hour ago (what the sweeper's index is sorted by).
   const db = dynamoClient({ region: REGION, endpoint: servers.dynamodb, credentials: servers.credentials });
   const table = r.template.ref(r.template.ofType("AWS::DynamoDB::Table")[0]![0]);
-  await db.send(
-    new UpdateItemCommand({
-      TableName: table, Key: { uploadId: { S: ticket.json.uploadId } }, UpdateExpression: "SET expiresAt = :past", ExpressionAttributeValues: { ":past": { S: new Date(Date.now() - 3600_000).toISOString() } },
-    }),
-  );
+  for (const id of ids) {
+    await db.send(
+      new UpdateItemCommand({
+        TableName: table, Key: { uploadId: { S: id } }, UpdateExpression: "SET expiresAt = :past", ExpressionAttributeValues: { ":past": { S: new Date(Date.now() - 3600_000).toISOString() } },
+      }),
+    );
+  }
   db.destroy();
   await r.runSchedules();
   await r.settle();
-  return ticket.json.uploadId as string;
+  expect(await status(r, ids[2]!)).toBe("expired");
+  return ids.slice(0, 2);
 }
 
 /** DynamoDB fails while recording: Lambda retries, then the dead-letter queue; the replay script records it. */
@@ -204,4 +217,23 @@ export async function deadLetterReplay(r: Rehearsal) {
 function deadLetterQueueOf(r: Rehearsal) {
   const config = r.template.ofType("AWS::Lambda::EventInvokeConfig").find(([id]) => id.startsWith("UploadBrokerRecordUpload"))![1];
   return { onFailureQueue: String(r.template.resolve((config.Properties!.DestinationConfig as { OnFailure: { Destination: never } }).OnFailure.Destination)) };
+}
+
+/** Bytes that are not the PNG they claim to be: the record step deletes them and rejects the ticket. */
+export async function mislabelled(r: Rehearsal) {
+  const bytes = noise(2048);
+  const ticket = await r.api("POST", "/sign/put", { user: ALICE, body: { profile: "avatar", filename: "fake.png", contentType: "image/png", size: bytes.length } });
+  expect((await putTo(ticket.json, bytes)).status).toBe(200);
+  await r.settle();
+  return ticket.json.uploadId as string;
+}
+
+/** A multipart upload deleted before it completed: aborted in S3. */
+export async function abortedMultipart(r: Rehearsal) {
+  const ticket = await r.api("POST", "/sign/multipart", { user: ALICE, body: { profile: "document", filename: "gone.pdf", contentType: "application/pdf", size: 6 * MiB, partSize: 5 * MiB } });
+  expect(ticket.status, ticket.body).toBe(201);
+  const deleted = await r.api("DELETE", `/uploads/${ticket.json.uploadId}`, { user: ALICE });
+  expect(deleted.status, deleted.body).toBe(200);
+  await r.settle();
+  return deleted.json.status as string;
 }

@@ -564,6 +564,15 @@ export class Rehearsal {
     }
   }
 
+  /** Each function's granted actions (Allow statements of its role) and the ones its calls used. */
+  grantUse(): Array<{ function: string; action: string; used: boolean }> {
+    return [...this.functions.values()].filter((d) => d.host).flatMap((d) => {
+      const used = new Set(this.calls.filter((c) => c.function === d.fn.name).flatMap((c) => c.checks.filter((x) => x.decision.allowed).map((x) => x.action)));
+      const granted = new Set(d.principal.policies.flatMap((p) => p.policy.Statement.filter((st) => st.Effect === "Allow").flatMap((st) => [st.Action as string | string[]].flat())));
+      return [...granted].sort().map((action) => ({ function: this.label(d), action, used: used.has(action) }));
+    });
+  }
+
   /** function, invocations, AWS calls (by the function or with its role), allowed. */
   table(): string {
     const rows = [...this.functions.values()].map((d) => {
