@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { mapCall, type AwsRequest, type BucketKeys, type IamRequest } from "./iam-actions.js";
 import type { Decision, IamEvaluator, Principal } from "./iam-check.js";
 import type { StubServices } from "./stub-services.js";
+import { ACCOUNT } from "./template.js";
 
 export interface RecordedCall {
   function: string;
@@ -114,7 +115,7 @@ export class RecordingEndpoint {
     if (refused) {
       call.status = 403;
       this.hooks.onCall(call);
-      const message = `User: arn:aws:sts::assumed-role/${this.principal.roleName}/${this.principal.functionName} is not authorized to perform: ${refused.action} on resource: ${refused.resource}`;
+      const message = `User: arn:aws:sts::${ACCOUNT}:assumed-role/${this.principal.roleName}/${this.principal.functionName} is not authorized to perform: ${refused.action} on resource: ${refused.resource}`;
       if (service === "s3") res.writeHead(403, { "content-type": "application/xml" }).end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>${message}</Message></Error>`);
       else res.writeHead(400, { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": "AccessDeniedException" }).end(JSON.stringify({ __type: "com.amazon.coral.service#AccessDeniedException", message }));
       return;

@@ -50,7 +50,8 @@ export interface ApiAnswer {
   status: number;
   headers: Record<string, string>;
   body: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The parsed JSON body (the flows read it as a client would, untyped). */
+  json: any;
 }
 
 interface Deployed {
@@ -209,7 +210,7 @@ export class Rehearsal {
 
   /** The function a logical id prefix (`UploadBrokerSignPut`) or name names. */
   fn(match: string): Deployed {
-    const found = [...this.functions.values()].filter((d) => d.fn.logicalId.startsWith(match) || d.fn.logicalId === match);
+    const found = [...this.functions.values()].filter((d) => d.fn.logicalId.startsWith(match));
     if (found.length !== 1) throw new Error(`rehearsal: ${found.length} functions match ${match}`);
     return found[0]!;
   }
@@ -431,7 +432,7 @@ export class Rehearsal {
 
   // ------------------------------------------------------------------ DynamoDB streams (event source mappings)
 
-  private async streamCall(target: string, body: Record<string, unknown>): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  private async streamCall(target: string, body: Record<string, unknown>): Promise<Record<string, any>> {
     const url = new URL(this.servers.dynamodb);
     const signed = aws4.sign(
       { host: url.host, path: "/", method: "POST", service: "dynamodb", region: REGION, headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": `DynamoDBStreams_20120810.${target}` }, body: JSON.stringify(body) },

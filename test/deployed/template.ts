@@ -79,7 +79,7 @@ export class DeployedTemplate {
       case "AWS::Cognito::UserPool":
         return `${REGION}_${logicalId.slice(-9)}`;
       default:
-        return named(type === "AWS::Lambda::Function" ? "FunctionName" : type === "AWS::Events::EventBus" ? "Name" : "Name");
+        return named(type === "AWS::Lambda::Function" ? "FunctionName" : "Name");
     }
   }
 
