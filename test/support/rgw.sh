@@ -19,8 +19,10 @@
 # Diagnostics go to stderr; stdout carries only the JSON line.
 set -euo pipefail
 
-ACCESS_KEY="test-access-key"
-SECRET_KEY="test-secret-key"
+# Letters and digits only, like an AWS key: DynamoDB Local refuses other access keys, and the
+# deployed-stack rehearsal gives its functions this one credential for both servers.
+ACCESS_KEY="AKIARGWTEST0000000001"
+SECRET_KEY="rgwTestSecretKey0000000000000000000000001"
 REGION="us-east-1"
 RGW_NAME="client.rgw.test"
 
