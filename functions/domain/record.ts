@@ -124,13 +124,15 @@ function decide(ticket: Ticket | undefined, key: string, object: ObjectInfo | un
   const problems = objectProblems(ticket, key, object, event, content);
   if (problems.length === 0) {
     if ((ticket.status === "completed" || ticket.status === "scanning") && seen) return { kind: "none", outcome: "duplicate" };
-    const status = scan ? "scanning" : "completed";
+    // A clean scan result of this very object may have come first (see `Ticket.cleanScanEtag`).
+    const vouched = scan && ticket.cleanScanEtag === object.etag;
+    const status = scan && !vouched ? "scanning" : "completed";
     return {
       kind: "update",
       outcome: status,
       deleteObject: false,
       changes: {
-        status, key, size: object.size, etag: object.etag, completedAt: scan ? undefined : modifiedAt,
+        status, key, size: object.size, etag: object.etag, completedAt: status === "scanning" ? undefined : vouched ? ticket.cleanScanAt : modifiedAt,
         objectModifiedAt: modifiedAt, rejectReason: undefined, ttl: undefined,
       },
     };

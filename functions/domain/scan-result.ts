@@ -20,7 +20,8 @@ export interface ScanResultDeps {
 export interface ScanOutcome {
   key: string;
   uploadId?: string;
-  outcome: "completed" | "rejected" | "duplicate" | "stale" | "ignored";
+  /** `held`: clean, but before the record step; kept on the ticket for it. */
+  outcome: "completed" | "rejected" | "held" | "duplicate" | "stale" | "ignored";
   reason?: string;
 }
 
@@ -54,15 +55,21 @@ export async function applyScanResult(deps: ScanResultDeps, event: ScanResultEve
     const found = parsed ? await deps.tickets.get(parsed.uploadId) : undefined;
     const ticket = found && ownerSegment(found.owner) === parsed?.owner ? found : undefined;
     const base = { key, ...(parsed ? { uploadId: parsed.uploadId } : {}) };
+    // A clean result that arrives before the record step (its S3 event late or lost, the
+    // sweeper yet to rescue it): the ticket is pending and knows no ETag. The verdict is kept on
+    // the ticket for the record step to use, or the upload would wait in `scanning` for a result
+    // already given. (A threat is deleted below; the record step then finds no object.)
+    if (reason === undefined && ticket?.status === "pending" && ticket.etag === undefined && etag !== undefined) {
+      if (ticket.cleanScanEtag === etag) return { ...base, outcome: "duplicate" };
+      if (!(await deps.tickets.update(ticket, { cleanScanEtag: etag, cleanScanAt: event.time }))) continue;
+      return { ...base, outcome: "held" };
+    }
     const mine = ticket !== undefined && ticket.key === key && etag !== undefined && ticket.etag === etag;
     if (!mine) {
       // A threat is deleted even when no ticket holds that object any more; nothing else is touched.
       if (reason !== undefined && etag !== undefined) await deleteScanned(deps, key, etag);
       return { ...base, outcome: "stale", reason: "the result is not about the object its ticket holds" };
     }
-    // A clean result that arrives before the record step set `scanning` (a retried or replayed
-    // event): try again later rather than drop it.
-    if (reason === undefined && ticket.status === "pending") throw new Error(`scan result for ${key} arrived before its record step; retry`);
     // A threat in an object its ticket holds is never kept, whatever the ticket says by now.
     if (ticket.status !== "scanning" && !(reason !== undefined && ticket.status === "completed")) {
       if (reason !== undefined && ticket.status === "rejected") await deleteScanned(deps, key, etag);

@@ -42,6 +42,13 @@ export const Ticket = z.object({
   rejectReason: z.optional(z.string()),
   /** When the recorded object was last modified (S3's value), to ignore stale events. */
   objectModifiedAt: z.optional(IsoDate),
+  /**
+   * Malware scan: a clean result that came before the record step (its S3 event was late or
+   * lost) is kept here, the ETag it vouches for and when; the record step then completes
+   * that very object at once instead of waiting in `scanning` for a result already given.
+   */
+  cleanScanEtag: z.optional(z.string()),
+  cleanScanAt: z.optional(IsoDate),
   /** Multipart: every part has `partSize` bytes but the last; `partCount` parts in all. */
   partSize: z.optional(z.number()),
   partCount: z.optional(z.number()),

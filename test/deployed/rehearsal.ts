@@ -360,13 +360,6 @@ export class Rehearsal {
     }
   }
 
-  /** GuardDuty scans the object again (a rescan, or its result replayed from an EventBridge archive). */
-  async rescan(key: string): Promise<void> {
-    const bucket = (this.template.resolve(this.template.ofType("AWS::GuardDuty::MalwareProtectionPlan")[0]![1].Properties!.ProtectedResource) as { S3Bucket: { BucketName: string } }).S3Bucket.BucketName;
-    this.scanQueue.push({ bucket, key, eventName: "rescan", principal: { functionName: "guardduty", roleName: "guardduty", policies: [] } });
-    await this.settle();
-  }
-
   private async scan(event: ObjectCreated): Promise<void> {
     const head = await this.owner.send(new HeadObjectCommand({ Bucket: event.bucket, Key: event.key })).catch(() => undefined);
     if (!head) return; // deleted before GuardDuty got to it

@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
 import { createElement } from "react";
 import { act, create, type ReactTestRenderer } from "react-test-renderer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUploadClient } from "../../client/src/index.js";
-import { useUpload, type UseUpload } from "../../client/src/react.js";
 import { loadLocalConfig } from "../../local/config.js";
 import { startLocalServer, type LocalServer } from "../../local/server.js";
 import { png } from "../support/samples.js";
@@ -18,13 +18,42 @@ import { xhrShim } from "../support/xhr-shim.js";
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
+/** What this test uses of the hook (the client's sources are typed for the DOM, which Node code has not). */
+interface UseUpload {
+  status: string;
+  progress: { loaded: number; total: number } | null;
+  error: { code: string } | null;
+  result: Record<string, any> | null;
+  start(file: Blob, options?: Record<string, unknown>): Promise<Record<string, any> | null>;
+  reset(): void;
+}
+interface Bundle {
+  createUploadClient(options: { baseUrl: string; getToken: () => string }): unknown;
+  useUpload(client: unknown, defaults: { profile: string }): UseUpload;
+}
+
+/** The core and the hook as an app bundles them (React left to the app), imported into Node. */
+async function importBundle(): Promise<Bundle> {
+  const outdir = join(import.meta.dirname, "../../node_modules/.cache/upload-broker-rn-hook");
+  const src = join(import.meta.dirname, "../../client/src");
+  await build({
+    entryPoints: [join(src, "index.ts"), join(src, "react.ts")], bundle: true, splitting: true, format: "esm", platform: "neutral",
+    target: "es2020", outdir, outExtension: { ".js": ".mjs" }, external: ["react"], logLevel: "silent",
+  });
+  const [core, hook] = await Promise.all([import(pathToFileURL(join(outdir, "index.mjs")).href), import(pathToFileURL(join(outdir, "react.mjs")).href)]);
+  return { createUploadClient: core.createUploadClient, useUpload: hook.useUpload };
+}
+
 describe("useUpload() without a DOM (React Native's path), on the local defaults", () => {
   const dir = mkdtempSync(join(tmpdir(), "upload-broker-rn-hook-"));
   const original = (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest;
   let server: LocalServer;
   let token: string;
+  let createUploadClient: Bundle["createUploadClient"];
+  let useUpload: Bundle["useUpload"];
 
   beforeAll(async () => {
+    ({ createUploadClient, useUpload } = await importBundle());
     server = await startLocalServer(loadLocalConfig({ PORT: "0", LOCAL_DATA_DIR: join(dir, "data") }));
     token = ((await (await fetch(`${server.url}/dev/token`, { method: "POST", body: JSON.stringify({ sub: "rn-hook" }) })).json()) as { token: string }).token;
     (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = xhrShim().XMLHttpRequest;

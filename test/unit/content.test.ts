@@ -124,4 +124,17 @@ describe("the record step's content check", () => {
     expect(scanning?.completedAt).toBeUndefined();
     expect(await recordUpload(deps([profile(["image/png"])], true), KEY)).toMatchObject({ outcome: "duplicate" });
   });
+
+  it("with scanning on, completes at once an object whose clean scan result came before the record step, and only that object", async () => {
+    await upload("image/png", png());
+    await tickets.update((await tickets.get(ID))!, { cleanScanEtag: "etag-1", cleanScanAt: "2026-11-21T10:00:02.000Z" });
+    expect(await recordUpload(deps([profile(["image/png"])], true), KEY)).toMatchObject({ outcome: "completed" });
+    expect(await tickets.get(ID)).toMatchObject({ status: "completed", etag: "etag-1", completedAt: "2026-11-21T10:00:02.000Z" });
+  });
+
+  it("with scanning on, a clean result for other bytes vouches for nothing", async () => {
+    await upload("image/png", png());
+    await tickets.update((await tickets.get(ID))!, { cleanScanEtag: "etag-of-other-bytes", cleanScanAt: "2026-11-21T10:00:02.000Z" });
+    expect(await recordUpload(deps([profile(["image/png"])], true), KEY)).toMatchObject({ outcome: "scanning" });
+  });
 });

@@ -61,10 +61,12 @@ describe("scan-result", () => {
     expect(objects.deleted).toEqual([KEY]);
   });
 
-  it("retries a clean result that arrives before the record step set scanning", async () => {
-    await tickets.update((await tickets.get(ID))!, { status: "pending" });
-    await expect(handler(event)).rejects.toThrow();
-    expect(await tickets.get(ID)).toMatchObject({ status: "pending" });
+  it("keeps a clean result that arrives before the record step (the ticket knows no ETag yet) on the ticket, for the record step", async () => {
+    await tickets.update((await tickets.get(ID))!, { status: "pending", etag: undefined, size: undefined, objectModifiedAt: undefined });
+    expect((await handler(event)).results[0]).toMatchObject({ outcome: "held" });
+    expect(await tickets.get(ID)).toMatchObject({ status: "pending", cleanScanEtag: ETAG.replace(/"/g, ""), cleanScanAt: event.time });
+    expect((await handler(event)).results[0]).toMatchObject({ outcome: "duplicate" });
+    expect(objects.deleted).toEqual([]);
   });
 
   it("changes nothing for a result about an object its ticket no longer holds", async () => {
