@@ -291,7 +291,7 @@ async function againstDynalite() {
 
     // The record handler: tickets in dynalite, objects as S3 would report them (in memory:
     // the HeadObject stand-in). Against the ceiling of its own store calls on other tickets.
-    const store = new DynamoTicketStore(client, table);
+    const store = new DynamoTicketStore({ table, region, endpoint, credentials });
     const objects = new Map<string, ObjectInfo>();
     const count = NS(500);
     const signDeps = { ...deps, signer: new PutPresigner({ bucket, region, credentials }) };

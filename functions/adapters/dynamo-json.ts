@@ -6,7 +6,8 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import aws4 from "aws4";
-import { awsDomain, type Credentials } from "./aws.js";
+import { awsDomain, resolveCredentials, type Credentials } from "./aws.js";
+import { AwsServiceError, sanitizeErrorCode, withRetries } from "./signed-http.js";
 
 const TIMEOUT_MS = 3000;
 
@@ -66,14 +67,31 @@ export class DynamoJson {
 }
 
 /**
+ * One DynamoDB call under the retry policy of signed-http.ts: its parsed JSON answer, or the
+ * error the SDK would throw for the same answer (`name` the error type, `$metadata`, and a
+ * cancelled transaction's `CancellationReasons`).
+ */
+export async function callDynamo<T>(dynamo: DynamoJson, operation: string, input: unknown, given?: Credentials): Promise<T> {
+  const body = JSON.stringify(input);
+  const credentials = resolveCredentials(given);
+  return withRetries(async () => {
+    const answer = await dynamo.send(operation, body, credentials);
+    if (answer.status === 200) return JSON.parse(answer.text) as T;
+    const error = new AwsServiceError(answer.type || "UnknownError", answer.message || "UnknownError", answer.status);
+    if (answer.reasons) error.CancellationReasons = answer.reasons;
+    throw error;
+  });
+}
+
+/**
  * DynamoDB errors are `{"__type":"com.amazonaws.dynamodb.v20120810#Name","message":"…"}`; a
  * cancelled transaction adds one `CancellationReasons` entry per item.
  */
 function parseError(text: string): { type: string; message: string; reasons?: CancellationReason[] } {
   try {
-    const json = JSON.parse(text) as { __type?: string; message?: string; Message?: string; CancellationReasons?: CancellationReason[] };
+    const json = JSON.parse(text) as { __type?: string; code?: string; message?: string; Message?: string; CancellationReasons?: CancellationReason[] };
     return {
-      type: (json.__type ?? "").split("#").pop() ?? "",
+      type: sanitizeErrorCode(json.__type ?? json.code ?? ""),
       message: json.message ?? json.Message ?? "",
       ...(json.CancellationReasons ? { reasons: json.CancellationReasons } : {}),
     };

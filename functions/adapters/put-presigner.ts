@@ -90,18 +90,18 @@ const UNRESERVED = /^[A-Za-z0-9._~-]*$/;
 const UNRESERVED_PATH = /^[A-Za-z0-9._~/-]*$/;
 
 /** RFC 3986 encoding, as SigV4 wants it: everything but unreserved characters, `!'()*` included. */
-const uriEscape = (s: string) =>
+export const uriEscape = (s: string) =>
   UNRESERVED.test(s) ? s : encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** S3's greedy-label encoding of a key: every segment escaped, the `/` between them kept. */
-const encodeKey = (key: string) => (UNRESERVED_PATH.test(key) ? key : uriEscape(key).replace(/%2F/g, "/"));
+export const encodeKey = (key: string) => (UNRESERVED_PATH.test(key) ? key : uriEscape(key).replace(/%2F/g, "/"));
 
 /**
  * Where requests go: path-style on a custom endpoint, else AWS's virtual-hosted or path-style
  * host. An endpoint path or bucket with characters to escape is refused: aws4 would sign such a
  * path decoded and re-encoded, not as sent.
  */
-function location({ bucket, region, endpoint }: PutPresignerOptions) {
+export function location({ bucket, region, endpoint }: Pick<PutPresignerOptions, "bucket" | "region" | "endpoint">) {
   if (endpoint) {
     const url = new URL(endpoint);
     const path = `${url.pathname.replace(/\/$/, "")}/${bucket}`;

@@ -53,8 +53,8 @@ describe.skipIf(!strictS3)("multipart uploads against Ceph RGW", () => {
 
   beforeAll(async () => {
     env = await strictDeps(profiles);
-    const objects = new S3ObjectStore(env.s3, env.bucket);
-    const multipart = new S3MultipartStore(env.s3, env.bucket);
+    const objects = new S3ObjectStore(env.rest);
+    const multipart = new S3MultipartStore(env.rest);
     const parts = { profiles, tickets: env.tickets.store, objects, multipart, signer: env.deps.signer, clock: { now: () => now() } };
     start = documented("signMultipart", makeSignMultipartHandler({ ...env.deps, multipart }));
     sign = documented("signParts", makeSignPartsHandler(parts));
