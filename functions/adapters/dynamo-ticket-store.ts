@@ -1,4 +1,5 @@
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { randomUUID } from "node:crypto";
 import { releaseFor } from "../domain/quotas.js";
 import { QuotaExceededError } from "../errors.js";
 import { listOwnerTickets, ownerQueryInput } from "./ticket-queries.js";
@@ -78,6 +79,8 @@ export class DynamoTicketStore implements TicketStore {
       if (release && release.bytesDelta !== 0) {
         // The ticket's change and its bytes move together, or neither does.
         await this.call("TransactWriteItems", {
+          // As the SDK does: a retry of a transaction that landed is not applied twice.
+          ClientRequestToken: randomUUID(),
           TransactItems: [
             { Update: update },
             {

@@ -2,7 +2,6 @@ import { XmlNode } from "@aws-sdk/xml-builder";
 import { SERVED_CACHE_CONTROL } from "../domain/public-files.js";
 import type { FileServer } from "../ports.js";
 import { httpStatus, type Credentials } from "./aws.js";
-import { encodeKey } from "./put-presigner.js";
 import { restXmlError, type S3Rest } from "./s3-rest.js";
 import { SignedHttp, withRetries } from "./signed-http.js";
 
@@ -42,7 +41,7 @@ export class S3FileServer implements FileServer {
         headers: {
           "cache-control": SERVED_CACHE_CONTROL,
           ...(type ? { "content-type": String(type) } : {}),
-          "x-amz-copy-source": `${this.bucket}/${encodeKey(from)}`,
+          "x-amz-copy-source": `${this.bucket}/${encodeURIComponent(from).replace(/%2F/g, "/")}`,
           "x-amz-copy-source-if-match": `"${etag}"`,
           // The uploader's metadata (and the ticket id) is not for the public; uploads carry no
           // tags, and not copying any needs no tagging permissions.

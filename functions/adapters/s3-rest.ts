@@ -50,7 +50,8 @@ export class S3Rest {
       const answer = await this.http.send({ method: request.method, path, ...(request.query ? { query: request.query } : {}), headers: request.headers ?? {}, ...(request.body !== undefined ? { body: request.body } : {}) });
       if (answer.status >= 200 && answer.status < 300) {
         if (request.errorIn200) {
-          if (answer.body.length === 0) throw new AwsServiceError("InternalError", "S3 aborted request", 503);
+          // The SDK's own error here is a plain one, with no fault.
+          if (answer.body.length === 0) throw Object.assign(new Error("S3 aborted request"), { name: "InternalError", $metadata: { httpStatusCode: 503 } });
           if (answer.body.subarray(-16).toString("utf8").endsWith("</Error>")) throw restXmlError({ ...answer, status: 503 });
         }
         return answer;

@@ -7,6 +7,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { createHash } from "node:crypto";
 import aws4 from "aws4";
 import { resolveCredentials, type Credentials } from "./aws.js";
 
@@ -51,11 +52,12 @@ export const sanitizeErrorCode = (raw: string) => {
 };
 
 /**
- * The retry policy, the SDK's standard one in small: 3 attempts; a network error, a timeout,
- * a 5xx, a 429 or a throttling code is tried again after a full-jitter pause of up to
- * 100 ms × 2^attempt; anything else is final at once.
+ * The retry policy, the SDK's standard one in small: 3 attempts (DynamoDB: 4, as the SDK's
+ * DynamoDB client makes); a network error, a timeout, a 5xx, a 429 or a throttling code is
+ * tried again after a full-jitter pause of up to 100 ms × 2^attempt; anything else is final at once.
  */
 export const ATTEMPTS = 3;
+export const DYNAMODB_ATTEMPTS = 4;
 const THROTTLING =
   /^(?:Throttling|ThrottlingException|ThrottledException|RequestThrottledException|TooManyRequestsException|ProvisionedThroughputExceededException|TransactionInProgressException|RequestLimitExceeded|BandwidthLimitExceeded|LimitExceededException|RequestThrottled|SlowDown|PriorRequestNotComplete|EC2ThrottledException|RequestTimeout|RequestTimeoutException)$/;
 export const retryable = (error: unknown): boolean => {
@@ -66,16 +68,21 @@ export const retryable = (error: unknown): boolean => {
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * 2 ** attempt));
 
 /** Runs `attempt` under the retry policy: what it throws last is thrown. */
-export async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+export async function withRetries<T>(attempt: () => Promise<T>, attempts = ATTEMPTS): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt();
     } catch (error) {
-      if (n >= ATTEMPTS || !retryable(error)) throw error;
+      if (n >= attempts || !retryable(error)) throw error;
       await pause(n);
     }
   }
 }
+
+/** Signed alike by both: headers the SDK's SignatureV4 never signs and aws4 would (cache-control…), and `range`, which the SDK signs and aws4 would not. */
+const flags = (names: string[]) => Object.assign(Object.create(null) as Record<string, boolean>, Object.fromEntries(names.map((n) => [n, true])));
+const UNSIGNABLE = flags(["cache-control", "from", "keep-alive", "max-forwards", "pragma", "referer", "te", "trailer", "transfer-encoding", "upgrade"]);
+const SIGNED = flags(["range"]);
 
 /** One service endpoint: a host, the signing name and region, and a keep-alive agent. */
 export class SignedHttp {
@@ -95,7 +102,7 @@ export class SignedHttp {
   }
 
   /** One signed request, no retries: the answer whatever its status; network errors throw. */
-  async send(request: SignedRequest): Promise<SignedAnswer> {
+  async send(request: SignedRequest, credentials: Credentials = resolveCredentials(this.credentials)): Promise<SignedAnswer> {
     const path = request.query ? `${request.path}?${request.query}` : request.path;
     const signed = aws4.sign(
       {
@@ -104,10 +111,13 @@ export class SignedHttp {
         path,
         service: this.service,
         region: this.region,
-        headers: { ...request.headers },
+        // The payload's hash as a header, as the SDK sends it to every service.
+        headers: { ...request.headers, "x-amz-content-sha256": createHash("sha256").update(request.body ?? "").digest("hex") },
         ...(request.body !== undefined ? { body: request.body } : {}),
-      },
-      resolveCredentials(this.credentials),
+        extraHeadersToInclude: SIGNED,
+        extraHeadersToIgnore: UNSIGNABLE,
+      } as aws4.Request,
+      credentials,
     );
     const { protocol, hostname, port } = this.url;
     const answer = await new Promise<IncomingMessage>((resolve, reject) => {

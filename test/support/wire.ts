@@ -32,7 +32,8 @@ export async function wireServer(answer: (request: Captured) => Answer = () => (
       const captured = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
       requests.push(captured);
       const a = answer(captured);
-      res.writeHead(a.status ?? 200, a.headers ?? {});
+      // The time of the test's clock (which may be faked): the SDK corrects its clock by this header.
+      res.writeHead(a.status ?? 200, { date: new Date().toUTCString(), ...a.headers });
       res.end(req.method === "HEAD" ? undefined : (a.body ?? ""));
     });
   });
@@ -57,7 +58,18 @@ export function essence(request: Captured) {
       .filter(([name]) => !SDK_ONLY.test(name))
       .sort(([a], [b]) => (a < b ? -1 : 1)),
   );
-  return { method: request.method, path: url.pathname, query, headers, body: request.body };
+  // JSON protocols: members in any order mean the same; S3's XML is compared as sent.
+  const json = /json/.test(String(request.headers["content-type"]));
+  const body = json ? withoutToken(JSON.parse(request.body)) : request.body;
+  if (json) delete headers["content-length"];
+  return { method: request.method, path: url.pathname, query, headers, body };
+}
+
+/** A transaction's idempotency token is random on both sides: it must be there, a UUID. */
+function withoutToken(body: Record<string, unknown>) {
+  if (!("TransactItems" in body)) return body;
+  const { ClientRequestToken, ...rest } = body;
+  return { ...rest, token: /^[0-9a-f-]{36}$/.test(String(ClientRequestToken)) };
 }
 
 /**
