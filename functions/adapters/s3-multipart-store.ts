@@ -2,7 +2,7 @@ import { XmlNode } from "@aws-sdk/xml-builder";
 import { StorageUnsupportedError, ValidationError } from "../errors.js";
 import type { MultipartStore, StoredPart } from "../ports.js";
 import { httpStatus } from "./aws.js";
-import { uriEscape } from "./put-presigner.js";
+import { uriEscape } from "./s3-location.js";
 import { list, type S3Rest } from "./s3-rest.js";
 
 export interface S3MultipartStoreOptions {

@@ -1,5 +1,5 @@
 import type { ObjectLister } from "../ports.js";
-import { uriEscape } from "./put-presigner.js";
+import { uriEscape } from "./s3-location.js";
 import { list, type S3Rest } from "./s3-rest.js";
 
 /** ListObjectsV2 under one prefix, one page: the sweeper asks for a ticket's first few keys only. */

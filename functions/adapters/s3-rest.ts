@@ -8,7 +8,7 @@
  */
 import { parseXML } from "@aws-sdk/xml-builder";
 import type { Credentials } from "./aws.js";
-import { encodeKey, location } from "./put-presigner.js";
+import { encodeKey, location } from "./s3-location.js";
 import { AwsServiceError, SignedHttp, withRetries, type SignedAnswer } from "./signed-http.js";
 
 export interface S3RestOptions {
