@@ -12,6 +12,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
@@ -428,7 +429,8 @@ const PROBES: Record<string, string> = {
 
 async function coldStarts() {
   log("bundles and cold imports…");
-  const probeDir = mkdtempSync(join(tmpdir(), "upload-broker-probes-"));
+  // Inside the project, so that the probes resolve its node_modules.
+  const probeDir = mkdtempSync(join(fileURLToPath(new URL("..", import.meta.url)), ".bench-probes-"));
   const probeFiles = Object.fromEntries(Object.entries(PROBES).map(([name, code], i) => {
     const file = join(probeDir, `probe-${i}.ts`);
     writeFileSync(file, code);
