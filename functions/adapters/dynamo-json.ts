@@ -58,10 +58,10 @@ export async function callDynamo<T>(dynamo: DynamoJson, operation: string, input
 }
 
 /**
- * DynamoDB errors are `{"__type":"com.amazonaws.dynamodb.v20120810#Name","message":"…"}`; a
+ * JSON protocol errors (DynamoDB, EventBridge) are `{"__type":"com.amazonaws.dynamodb.v20120810#Name","message":"…"}`; a
  * cancelled transaction adds one `CancellationReasons` entry per item.
  */
-function parseError(text: string): { type: string; message: string; reasons?: CancellationReason[] } {
+export function parseError(text: string): { type: string; message: string; reasons?: CancellationReason[] } {
   try {
     const json = JSON.parse(text) as { __type?: string; code?: string; message?: string; Message?: string; CancellationReasons?: CancellationReason[] };
     return {

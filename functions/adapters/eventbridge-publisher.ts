@@ -1,5 +1,6 @@
 import type { CompletionEvent, EventPublisher } from "../domain/events.js";
 import { awsDomain, type Credentials } from "./aws.js";
+import { parseError } from "./dynamo-json.js";
 import { AwsServiceError, sanitizeErrorCode, SignedHttp, withRetries } from "./signed-http.js";
 
 /** PutEvents takes at most 10 entries a call. */
@@ -50,14 +51,8 @@ export class EventBridgePublisher implements EventPublisher {
       });
       const text = answer.body.toString("utf8");
       if (answer.status === 200) return JSON.parse(text);
-      let data: { __type?: string; code?: string; message?: string; Message?: string } = {};
-      try {
-        data = JSON.parse(text);
-      } catch {
-        // not JSON: named by status
-      }
-      const type = sanitizeErrorCode(String(data.__type ?? data.code ?? answer.headers["x-amzn-errortype"] ?? "UnknownError"));
-      throw new AwsServiceError(type, data.message ?? data.Message ?? "UnknownError", answer.status);
+      const { type, message } = parseError(text);
+      throw new AwsServiceError(type || sanitizeErrorCode(String(answer.headers["x-amzn-errortype"] ?? "UnknownError")), message || "UnknownError", answer.status);
     });
   }
 
