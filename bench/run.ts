@@ -11,8 +11,9 @@ import { spawn } from "node:child_process";
 import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
@@ -44,6 +45,8 @@ import { costPerMillion, COST_LINES, uploadDesign, type Measured } from "./cost.
 import { rawPresignPost, rawPresignPut } from "./floor.js";
 import { round, timeCalls, timeInterleaved, type Summary } from "./measure.js";
 import { COLD_START_SHARE, MEMORY_MB, PER_UPLOAD, PRICE_REGION, PRICES_TAKEN } from "./prices.js";
+import { AWS_CALL_MS, memoryRows, recommend, type FunctionLoad } from "./memory.js";
+import { clientThroughput } from "./throughput.js";
 import { startEmbeddedDynamo } from "../local/embedded.js";
 import { encodeEventKey } from "../local/s3-events.js";
 import { ensureTable } from "../local/resources.js";
@@ -293,7 +296,7 @@ async function againstDynalite() {
 
     // The record handler: tickets in dynalite, objects as S3 would report them (in memory:
     // the HeadObject stand-in). Against the ceiling of its own store calls on other tickets.
-    const store = new DynamoTicketStore(client, table);
+    const store = new DynamoTicketStore({ table, region, endpoint, credentials });
     const objects = new Map<string, ObjectInfo>();
     const count = NS(500);
     const signDeps = { ...deps, signer: new PutPresigner({ bucket, region, credentials }) };
@@ -418,10 +421,26 @@ async function quotas(local: Promise<DynamoLocal | undefined>) {
   }
 }
 
+/** What a dependency costs alone: a bundle with only it, built and imported like the functions. */
+const PROBES: Record<string, string> = {
+  "probe: empty bundle": "export const handler = () => 1;",
+  "probe: Powertools Logger": 'import { Logger } from "@aws-lambda-powertools/logger"; export const logger = new Logger({ serviceName: "x" }); export const handler = () => logger;',
+  "probe: Powertools Metrics": 'import { Metrics } from "@aws-lambda-powertools/metrics"; export const metrics = new Metrics({ namespace: "x", serviceName: "x" }); export const handler = () => metrics;',
+  "probe: node:https + aws4": 'import { request } from "node:https"; import aws4 from "aws4"; export const handler = () => [request, aws4];',
+};
+
 async function coldStarts() {
   log("bundles and cold imports…");
-  const files = await buildBundles();
-  const bundles: Array<{ name: string; file: string; nodeOptions?: string }> = ["naive", "naive-full", ...ENTRIES].map((name) => ({ name, file: files[name]! }));
+  // Inside the project, so that the probes resolve its node_modules.
+  const probeDir = mkdtempSync(join(fileURLToPath(new URL("..", import.meta.url)), ".bench-probes-"));
+  const probeFiles = Object.fromEntries(Object.entries(PROBES).map(([name, code], i) => {
+    const file = join(probeDir, `probe-${i}.ts`);
+    writeFileSync(file, code);
+    return [name, file];
+  }));
+  const files = await buildBundles(probeFiles);
+  rmSync(probeDir, { recursive: true, force: true });
+  const bundles: Array<{ name: string; file: string; nodeOptions?: string }> = ["naive", "naive-full", ...ENTRIES, ...Object.keys(PROBES)].map((name) => ({ name, file: files[name]! }));
   // What the stack no longer sets: Node applying the shipped source map at start.
   bundles.push({ name: "sign-put+source-maps", file: files["sign-put"]!, nodeOptions: "--enable-source-maps" });
   const summaries = coldImports(bundles, quick ? 1 : 21);
@@ -432,6 +451,7 @@ async function coldStarts() {
       name === "naive" ? "baseline bundle (S3Client + getSignedUrl + createPresignedPost)"
       : name === "naive-full" ? "naive design: one bundle, S3 + DynamoDB document + EventBridge clients"
       : name === "sign-put+source-maps" ? "sign-put bundle, NODE_OPTIONS=--enable-source-maps"
+      : name.startsWith("probe: ") ? name
       : `${name} bundle`;
     rows.push({ name: `cold import: ${label}`, unit: "µs", ...summary, value: bytes });
     figures[`cold import ${name}`] = { ...summary, bytes };
@@ -494,6 +514,28 @@ async function clientDigests() {
   value("client multipart throughput, per-part MD5 (loopback)", round(integrity, 1), "MiB/s");
 }
 
+/** Cold-import targets against the naive bundle: 0.4 for every function, 0.3 for the sign paths. */
+const COLD_TARGET: Record<string, number> = { "sign-put": 0.3, "sign-post": 0.3 };
+
+/** 256 MiB through upload-broker-client and through lib-storage's Upload, to RGW, in rounds. */
+async function throughput() {
+  log("client throughput against RGW…");
+  const result = await clientThroughput(quick ? 1 : 3, quick ? 32 : 256, log);
+  if (!result) {
+    const note = "throughput rows skipped: no Ceph RGW (radosgw) on this machine";
+    notes.push(note);
+    figures["throughput skipped"] = note;
+    return;
+  }
+  const mib = result.bytes / 1024 ** 2;
+  const name = (who: string) => `client throughput ${mib} MiB to RGW: ${who}`;
+  for (const [who, summary] of [["upload-broker-client (multipart, defaults)", result.client], ["upload-broker-client, to the ticket's final status", result.clientToFinalStatus], ["@aws-sdk/lib-storage Upload, direct", result.sdk]] as const) {
+    rows.push({ name: name(who), unit: "MiB/s", value: summary.median, median: summary.median, p99: summary.p99 });
+    figures[name(who)] = { ...summary, unit: "MiB/s (p99: the slowest round)" };
+  }
+  figures["client throughput defaults"] = result.defaults;
+}
+
 function ratios() {
   const floor = median("floor: raw SigV4 presign (node:crypto)");
   const naive = median("baseline: getSignedUrl(S3Client, PutObjectCommand)");
@@ -510,10 +552,9 @@ function ratios() {
     [`sign-parts handler (${PARTS} parts) / ${PARTS} × SigV4 floor (target ≤ 1.5)`]: round(median(`sign-parts handler (${PARTS} parts), in-memory ports`) / median(`floor: ${PARTS} × raw SigV4 presign (PUT)`)),
     [`sign-parts handler (${PARTS} parts) / ${PARTS} raw part presigns`]: round(median(`sign-parts handler (${PARTS} parts), in-memory ports`) / median(`floor: ${PARTS} raw part presigns (UploadPart)`)),
     "record handler / ceiling of its store calls (target ≥ 0.7)": round((figures["record handler (one event per object), dynalite"] as number) / (figures["ceiling: GetItem + HeadObject (+ ranged GET) stand-ins + UpdateItem, dynalite"] as number)),
-    "sign-put cold import / naive bundle (target ≤ 0.4)": round(imp("sign-put") / naiveImport),
-    "sign-post cold import / naive bundle (target ≤ 0.4)": round(imp("sign-post") / naiveImport),
-    "get-upload cold import / naive bundle (target ≤ 0.5)": round(imp("get-upload") / naiveImport),
-    "list-uploads cold import / naive bundle (target ≤ 0.5)": round(imp("list-uploads") / naiveImport),
+    ...Object.fromEntries(ENTRIES.map((fn) => [`${fn} cold import / naive bundle (target ≤ ${COLD_TARGET[fn] ?? 0.4})`, round(imp(fn) / naiveImport)])),
+    "Powertools Logger alone, cold import / naive bundle": round((imp("probe: Powertools Logger") - imp("probe: empty bundle")) / naiveImport),
+    "Powertools Metrics alone, cold import / naive bundle": round((imp("probe: Powertools Metrics") - imp("probe: empty bundle")) / naiveImport),
     "naive design bundle cold import / naive bundle": round(imp("naive-full") / naiveImport),
     "sign-put cold import, --enable-source-maps / without": round(imp("sign-put+source-maps") / imp("sign-put")),
     "client throughput with per-part MD5 / without (loopback: the worst case)": round(
@@ -521,12 +562,51 @@ function ratios() {
     ),
     "naive sign-put / sign-put handler, dynalite": round(median("naive sign-put: getSignedUrl + DynamoDBDocumentClient PutItem, dynalite") / median("sign-put handler, dynalite tickets")),
   };
+  const tp = (who: string) => (figures[Object.keys(figures).find((k) => k.startsWith("client throughput") && k.endsWith(who))!] as Summary | undefined)?.median;
+  const client = tp("upload-broker-client (multipart, defaults)");
+  const sdk = tp("@aws-sdk/lib-storage Upload, direct");
+  if (client && sdk) r["client throughput / lib-storage Upload (target ≥ 0.9)"] = round(client / sdk);
   if (figures["sign-put handler, daily quota (TransactWriteItems), DynamoDB Local"]) {
     r["sign-put with quota / without, DynamoDB Local"] = round(
       median("sign-put handler, daily quota (TransactWriteItems), DynamoDB Local") / median("sign-put handler, no quota (PutItem), DynamoDB Local"),
     );
   }
   return r;
+}
+
+/**
+ * Handler CPU per invocation (ms on one core) for each function, from this run's figures; a
+ * function without a handler figure of its own takes the named stand-in's. AWS calls: what one
+ * invocation waits on (memory.ts adds AWS_CALL_MS each).
+ */
+const HANDLER_LOAD: Record<string, { figure: string; awsCalls: number }> = {
+  "sign-put": { figure: "sign-put handler, in-memory ports", awsCalls: 1 },
+  "sign-post": { figure: "sign-post handler, in-memory ports", awsCalls: 1 },
+  multipart: { figure: `sign-parts handler (${PARTS} parts), in-memory ports`, awsCalls: 2 },
+  uppy: { figure: `sign-parts handler (${PARTS} parts), in-memory ports`, awsCalls: 2 },
+  "get-upload": { figure: "get-upload handler, dynalite", awsCalls: 1 },
+  "list-uploads": { figure: "list-uploads handler (20 tickets), dynalite", awsCalls: 1 },
+  usage: { figure: "get-upload handler, dynalite", awsCalls: 2 },
+  public: { figure: "get-upload handler, dynalite", awsCalls: 1 },
+  "upload-object": { figure: "download handler (upload-object), dynalite", awsCalls: 1 },
+  "record-upload": { figure: "record handler (one event per object), dynalite", awsCalls: 4 },
+  "scan-result": { figure: "record handler (one event per object), dynalite", awsCalls: 3 },
+  sweep: { figure: "record handler (one event per object), dynalite", awsCalls: 8 },
+  "publish-events": { figure: "publish-events handler (one stream record), in-memory publisher", awsCalls: 1 },
+};
+
+function memoryTable() {
+  const table: Record<string, unknown> = {};
+  for (const fn of ENTRIES) {
+    const spec = HANDLER_LOAD[fn] ?? { figure: "get-upload handler, dynalite", awsCalls: 1 };
+    const f = figures[spec.figure];
+    const handlerMs = typeof f === "number" ? 1000 / f : (f as Summary).median / 1000;
+    const load: FunctionLoad = { fn, initMs: (figures[`cold import ${fn}`] as Summary).median / 1000, handlerMs, handlerFigure: spec.figure, awsCalls: spec.awsCalls };
+    const sizes = memoryRows(load);
+    table[fn] = { handlerFigure: spec.figure, handlerMs: round(handlerMs, 3), initMs: round(load.initMs, 1), awsCalls: spec.awsCalls, sizes, recommendedMb: recommend(sizes) };
+  }
+  figures["lambda memory"] = { awsCallMs: AWS_CALL_MS, functions: table };
+  return table as Record<string, { sizes: ReturnType<typeof memoryRows>; recommendedMb: number }>;
 }
 
 /** The cost table: the broker as built, with a quota profile, and the naive one-function design. */
@@ -575,8 +655,10 @@ await quotas(local);
 await coldStarts();
 await load();
 await clientDigests();
+await throughput();
 const r = ratios();
 const cost = costs(r);
+const memory = memoryTable();
 
 const pad = (s: string, n: number) => s.padEnd(n);
 console.log(`\n${pad("measurement", 90)}${pad("median", 12)}${pad("p99", 12)}other`);
@@ -595,8 +677,27 @@ console.log(`  ${pad("", 40)}${designs.map((d) => pad(d, 24)).join("")}`);
 for (const line of [...COST_LINES, "total"] as const) {
   console.log(`  ${pad(line, 40)}${designs.map((d) => pad(`$${cost.perMillionUploadsUSD[d]![line].toFixed(2)}`, 24)).join("")}`);
 }
+console.log("\nLambda memory (warm / cold ms at 128 | 256 | 512 MB on this machine's core, USD per million invocations, 1% cold):");
+for (const [fn, m] of Object.entries(memory)) {
+  console.log(`  ${pad(fn, 16)}${m.sizes.map((s) => pad(`${s.warmMs}/${s.coldMs} ms $${s.usdPerMillion}`, 28)).join("")}→ ${m.recommendedMb} MB`);
+}
+
+// A compact table to paste into docs/performance.md.
+const imp = (name: string) => figures[`cold import ${name}`] as Summary;
+const naiveCold = imp("naive").median;
+console.log(`\n| function | cold import median (ms) | p99 (ms) | / naive | target | memory |\n| --- | ---: | ---: | ---: | ---: | ---: |`);
+console.log(`| naive bundle | ${round(naiveCold / 1000, 1)} | ${round(imp("naive").p99 / 1000, 1)} | 1.00 | | |`);
+for (const fn of ENTRIES) {
+  const ratio = round(imp(fn).median / naiveCold);
+  const target = COLD_TARGET[fn] ?? 0.4;
+  console.log(`| ${fn} | ${round(imp(fn).median / 1000, 1)} | ${round(imp(fn).p99 / 1000, 1)} | ${ratio.toFixed(2)}${ratio <= target ? "" : " ✗"} | ≤ ${target} | ${memory[fn]!.recommendedMb} MB |`);
+}
+for (const row of rows.filter((x) => x.unit === "MiB/s")) console.log(`| ${row.name} | ${row.median} MiB/s | ${row.p99} MiB/s (slowest) | | | |`);
+const tpRatio = r["client throughput / lib-storage Upload (target ≥ 0.9)"];
+if (tpRatio !== undefined) console.log(`| client / lib-storage | ${tpRatio} | | | ≥ 0.9 | |`);
+
 if (jsonFile) {
-  writeFileSync(jsonFile, JSON.stringify({ node: process.version, quick, figures, ratios: r, cost, notes }, null, 2));
+  writeFileSync(jsonFile, JSON.stringify({ node: process.version, quick, load: loadavg(), figures, ratios: r, cost, notes }, null, 2));
   console.log(`\nwrote ${jsonFile}`);
 }
 // Keep-alive sockets of the SDK clients would hold the process open for a while.

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { ulid } from "ulid";
-import { dynamoClient, s3Client } from "./adapters/clients.js";
 import { DynamoPendingIndex } from "./adapters/dynamo-pending-index.js";
 import { DynamoTicketReader } from "./adapters/dynamo-ticket-reader.js";
 import { DynamoTicketStore } from "./adapters/dynamo-ticket-store.js";
@@ -10,6 +9,7 @@ import { PutPresigner } from "./adapters/put-presigner.js";
 import { S3MultipartStore } from "./adapters/s3-multipart-store.js";
 import { S3ObjectLister } from "./adapters/s3-object-lister.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
+import { S3Rest } from "./adapters/s3-rest.js";
 import type { AfterUploadDeps } from "./domain/after-upload.js";
 import type { MultipartDeps } from "./domain/multipart.js";
 import type { ScanResultDeps } from "./domain/scan-result.js";
@@ -35,13 +35,13 @@ const randomByte = () => {
 };
 export const ulidIds: Ids = { next: () => ulid(undefined, randomByte) };
 
-const s3 = (config: Config) => s3Client({ region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) });
-const dynamo = (config: Config) => dynamoClient({ region: config.region, ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}) });
+const s3 = (config: Config) => new S3Rest({ bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) });
+const table = (config: Config) => ({ table: config.table, region: config.region, ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}) });
 /** `fileUrl` of a ticket view, when the stack serves public files. */
 const viewUrls = (config: Config) => (config.publicFilesUrl ? { fileUrl: fileUrls(config.profiles, config.publicFilesUrl) } : {});
 const signing = (config: Config) => ({
   profiles: config.profiles,
-  tickets: new DynamoTicketWriter({ table: config.table, region: config.region, ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}) }),
+  tickets: new DynamoTicketWriter(table(config)),
   clock: systemClock,
   ids: ulidIds,
 });
@@ -60,15 +60,15 @@ export function signPostDeps(config: Config = loadConfig()): SignDeps<PostSigner
 
 /** The multipart routes: S3's multipart operations, part URLs by aws4, tickets read, written and checked. */
 export function multipartDeps(config: Config = loadConfig()): { start: MultipartSignDeps; parts: MultipartDeps } {
-  const client = s3(config);
-  const multipart = new S3MultipartStore(client, config.bucket);
+  const bucket = s3(config);
+  const multipart = new S3MultipartStore(bucket);
   const start = { ...signing(config), signer: undefined, multipart };
   return {
     start,
     parts: {
       profiles: config.profiles,
-      tickets: new DynamoTicketStore(dynamo(config), config.table),
-      objects: new S3ObjectStore(client, config.bucket),
+      tickets: new DynamoTicketStore(table(config)),
+      objects: new S3ObjectStore(bucket),
       multipart,
       signer: new PutPresigner({ bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) }),
       clock: systemClock,
@@ -80,11 +80,11 @@ export function multipartDeps(config: Config = loadConfig()): { start: Multipart
 
 /** Download links and deletes: GET presigner, DeleteObject, AbortMultipartUpload, tickets. */
 export function afterUploadDeps(config: Config = loadConfig()): AfterUploadDeps {
-  const client = s3(config);
+  const bucket = s3(config);
   return {
-    tickets: new DynamoTicketStore(dynamo(config), config.table),
-    objects: new S3ObjectStore(client, config.bucket),
-    multipart: new S3MultipartStore(client, config.bucket),
+    tickets: new DynamoTicketStore(table(config)),
+    objects: new S3ObjectStore(bucket),
+    multipart: new S3MultipartStore(bucket),
     signer: new PutPresigner({ bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) }),
     clock: systemClock,
     ...viewUrls(config),
@@ -93,7 +93,7 @@ export function afterUploadDeps(config: Config = loadConfig()): AfterUploadDeps 
 
 /** The Uppy routes: POST policies and part URLs by aws4, S3's multipart operations, tickets written, read and checked. */
 export function uppyDeps(config: Config = loadConfig()): UppyDeps {
-  const client = s3(config);
+  const bucket = s3(config);
   const where = { bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) };
   const post = new PostPresigner(where);
   const put = new PutPresigner(where);
@@ -101,9 +101,9 @@ export function uppyDeps(config: Config = loadConfig()): UppyDeps {
   return {
     ...rest,
     writer,
-    tickets: new DynamoTicketStore(dynamo(config), config.table),
-    objects: new S3ObjectStore(client, config.bucket),
-    multipart: new S3MultipartStore(client, config.bucket),
+    tickets: new DynamoTicketStore(table(config)),
+    objects: new S3ObjectStore(bucket),
+    multipart: new S3MultipartStore(bucket),
     signer: { presignPost: (request) => post.presignPost(request), presignPart: (request) => put.presignPart(request) },
     scan: config.malwareScan,
   };
@@ -111,40 +111,39 @@ export function uppyDeps(config: Config = loadConfig()): UppyDeps {
 
 /** `GET /usage`: the profiles and the quota counters in the ticket table. */
 export function usageDeps(config: Config = loadConfig()): UsageDeps {
-  return { profiles: config.profiles, counters: new DynamoTicketStore(dynamo(config), config.table), clock: systemClock };
+  return { profiles: config.profiles, counters: new DynamoTicketStore(table(config)), clock: systemClock };
 }
 
 /** The record function's dependencies. */
 export function recordDeps(config: Config = loadConfig()): RecordDeps & { bucket: string } {
   return {
-    bucket: config.bucket, objects: new S3ObjectStore(s3(config), config.bucket), tickets: new DynamoTicketStore(dynamo(config), config.table), clock: systemClock,
+    bucket: config.bucket, objects: new S3ObjectStore(s3(config)), tickets: new DynamoTicketStore(table(config)), clock: systemClock,
     profiles: config.profiles, scan: config.malwareScan,
   };
 }
 
 /** The scan-result function's dependencies: tickets read and updated, threats deleted. */
 export function scanResultDeps(config: Config = loadConfig()): ScanResultDeps {
-  return { bucket: config.bucket, objects: new S3ObjectStore(s3(config), config.bucket), tickets: new DynamoTicketStore(dynamo(config), config.table), clock: systemClock };
+  return { bucket: config.bucket, objects: new S3ObjectStore(s3(config)), tickets: new DynamoTicketStore(table(config)), clock: systemClock };
 }
 
 /** The status functions' dependencies. */
 export function statusDeps(config: Config = loadConfig()): StatusDeps {
-  const tickets = new DynamoTicketReader({ table: config.table, region: config.region, ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}) });
+  const tickets = new DynamoTicketReader(table(config));
   return { tickets, clock: systemClock, ...viewUrls(config) };
 }
 
 /** The sweeper's: the sparse index, tickets, HeadObject/ListObjectsV2/DeleteObject, AbortMultipartUpload. */
 export function sweepDeps(config: Config = loadConfig()): SweepDeps & { bucket: string } {
-  const client = s3(config);
-  const db = dynamo(config);
+  const bucket = s3(config);
   return {
     bucket: config.bucket,
     profiles: config.profiles,
-    tickets: new DynamoTicketStore(db, config.table),
-    index: new DynamoPendingIndex(db, config.table),
-    objects: new S3ObjectStore(client, config.bucket),
-    lister: new S3ObjectLister(client, config.bucket),
-    multipart: new S3MultipartStore(client, config.bucket),
+    tickets: new DynamoTicketStore(table(config)),
+    index: new DynamoPendingIndex(table(config)),
+    objects: new S3ObjectStore(bucket),
+    lister: new S3ObjectLister(bucket),
+    multipart: new S3MultipartStore(bucket),
     clock: systemClock,
     // A rescued upload waits for its malware scan like any other.
     scan: config.malwareScan,

@@ -1,4 +1,3 @@
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import * as z from "zod/mini";
 import { EventBridgePublisher } from "./adapters/eventbridge-publisher.js";
 import { PowertoolsMetricSink } from "./adapters/powertools-metrics.js";
@@ -19,8 +18,6 @@ const Env = z.object({
 });
 
 const env = parseEnv(Env, process.env);
-// Built once per container, at cold start.
-const client = new EventBridgeClient({ region: env.AWS_REGION });
 
 // The S3 and CloudFront clients, only when some profile is public.
 const files: PublicFileDeps | undefined = env.PUBLIC_FILES_URL
@@ -34,6 +31,6 @@ const files: PublicFileDeps | undefined = env.PUBLIC_FILES_URL
 export const handler = makePublishHandler({
   bucket: env.BUCKET_NAME,
   metrics: new PowertoolsMetricSink(),
-  publisher: new EventBridgePublisher(client, env.EVENT_BUS_NAME ? { eventBus: env.EVENT_BUS_NAME } : {}),
+  publisher: new EventBridgePublisher({ region: env.AWS_REGION, ...(env.EVENT_BUS_NAME ? { eventBus: env.EVENT_BUS_NAME } : {}) }),
   ...(files ? { files } : {}),
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Duration, Validations, type RemovalPolicy } from "aws-cdk-lib";
@@ -21,6 +22,7 @@ export const EVENT_ENTRIES = ["record-upload", "publish-events", "sweep", "scan-
 /** Every Lambda entry: the stack builds one function each, the bench and tests measure each. */
 export const functionEntries = (): FunctionEntry[] => [...httpEntries(), ...EVENT_ENTRIES];
 
+
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** The runtime every function is built and tested for. */
@@ -30,11 +32,25 @@ export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
 const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);";
 
 /**
- * Packages loaded lazily with `require` on the rare request that needs them, shipped as they
- * are beside the bundle instead of inside it, so that no cold start parses them
- * (any-ascii's transliteration tables: half a megabyte).
+ * Packages loaded lazily (`require` or `import()`) on the requests that need them, shipped as
+ * they are beside the bundle instead of inside it, so that no cold start parses them:
+ * any-ascii's transliteration tables (half a megabyte) on the first non-ASCII name, file-type
+ * and its tokenizers (~60 KB minified) on the first content check.
  */
-export const LAZY_PACKAGES = ["any-ascii"] as const;
+export const LAZY_PACKAGES = ["any-ascii", "file-type"] as const;
+
+/** A lazy package and every package it depends on, as installed here (hoisted, flat). */
+export function packageClosure(names: readonly string[], root = PROJECT_ROOT): string[] {
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const manifest = JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+    for (const dependency of Object.keys(manifest.dependencies ?? {})) visit(dependency);
+  };
+  names.forEach(visit);
+  return [...seen].sort();
+}
 
 /** The esbuild settings of every function bundle; `npm run bench` builds with the same. */
 export const BUNDLE_SETTINGS = {
@@ -135,7 +151,7 @@ export class UploadFunction extends Construct {
           beforeBundling: () => [],
           beforeInstall: () => [],
           afterBundling: (inputDir: string, outputDir: string) =>
-            LAZY_PACKAGES.map((pkg) => `mkdir -p "${outputDir}/node_modules" && cp -R "${inputDir}/node_modules/${pkg}" "${outputDir}/node_modules/"`),
+            packageClosure(LAZY_PACKAGES).map((pkg) => `mkdir -p "$(dirname "${outputDir}/node_modules/${pkg}")" && cp -R "${inputDir}/node_modules/${pkg}" "${outputDir}/node_modules/${pkg}"`),
         },
       },
     });

@@ -11,6 +11,7 @@ import { DynamoTicketStore } from "../functions/adapters/dynamo-ticket-store.js"
 import { DynamoTicketWriter } from "../functions/adapters/dynamo-ticket-writer.js";
 import { S3MultipartStore } from "../functions/adapters/s3-multipart-store.js";
 import { S3ObjectStore } from "../functions/adapters/s3-object-store.js";
+import { S3Rest } from "../functions/adapters/s3-rest.js";
 import { s3Signer } from "../functions/adapters/s3-signer.js";
 import { systemClock, ulidIds } from "../functions/deps.js";
 import { MAX_BODY_BYTES } from "../functions/domain/limits.js";
@@ -98,7 +99,7 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
 
   // No change stream here: every ticket change is published (logged, and POSTed to
   // WEBHOOK_URL when set) as the deployed stack's stream would, without ever blocking.
-  const store = new DynamoTicketStore(dynamo, TABLE);
+  const store = new DynamoTicketStore({ table: TABLE, region: config.region, endpoint: dynamoEndpoint, credentials: LOCAL_DYNAMO_CREDENTIALS });
   const files = localPublicFiles({ url, profiles: config.profiles, tickets: store, s3, bucket: config.bucket });
   const tickets = publishingTicketStore(store, config.bucket, webhookPublisher(config.webhookUrl, logger, config.webhookSecret ? { secret: config.webhookSecret } : {}), (error) =>
     logger.warn("completion event not published", { error: String(error) }),
@@ -107,8 +108,9 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   const writer = new DynamoTicketWriter({ table: TABLE, region: config.region, endpoint: dynamoEndpoint, credentials: LOCAL_DYNAMO_CREDENTIALS });
   const sign = { profiles: config.profiles, signer, tickets: writer, clock: systemClock, ids: ulidIds };
   const status = { tickets, clock: systemClock, ...files.deps };
-  const objects = new S3ObjectStore(s3, config.bucket);
-  const multipartStore = new S3MultipartStore(s3, config.bucket);
+  const rest = new S3Rest({ bucket: config.bucket, region: config.region, endpoint: s3Endpoint, credentials });
+  const objects = new S3ObjectStore(rest);
+  const multipartStore = new S3MultipartStore(rest);
   const multipart = {
     start: { ...sign, multipart: multipartStore },
     parts: { profiles: config.profiles, tickets, objects, multipart: multipartStore, signer, clock: systemClock, ...files.deps },

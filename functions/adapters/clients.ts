@@ -10,8 +10,8 @@ export interface ClientOptions {
 }
 
 /**
- * The S3 client of the POST policy signer and the record function (sign-put needs none).
- * Build it once per container.
+ * The SDK's S3 client, for local mode's set-up, the tests and the bench's baselines: no Lambda
+ * function uses it (their calls are aws4-signed, signed-http.ts).
  */
 export function s3Client(options: ClientOptions): S3Client {
   return new S3Client({
@@ -25,7 +25,7 @@ export function s3Client(options: ClientOptions): S3Client {
   });
 }
 
-/** The DynamoDB client for the ticket table. Build it once per container. */
+/** The SDK's DynamoDB client, for creating tables (local mode, tests) and the bench's baselines. */
 export function dynamoClient(options: ClientOptions): DynamoDBClient {
   return new DynamoDBClient({
     region: options.region,

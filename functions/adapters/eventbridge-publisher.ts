@@ -1,30 +1,65 @@
-import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import type { CompletionEvent, EventPublisher } from "../domain/events.js";
+import { awsDomain, type Credentials } from "./aws.js";
+import { parseError } from "./dynamo-json.js";
+import { AwsServiceError, sanitizeErrorCode, SignedHttp, withRetries } from "./signed-http.js";
 
 /** PutEvents takes at most 10 entries a call. */
 export const PUT_EVENTS_BATCH = 10;
 
 export interface EventBridgePublisherOptions {
+  region: string;
   /** The bus's name or ARN. @default - the account's default bus */
   eventBus?: string;
+  /** An EventBridge-compatible endpoint (tests); AWS's regional endpoint when omitted. */
+  endpoint?: string;
+  /** Static credentials; the Lambda role's from the environment when omitted. */
+  credentials?: Credentials;
+}
+
+interface Entry {
+  Source: string;
+  DetailType: string;
+  Detail: string;
+  Time: number;
+  EventBusName?: string;
 }
 
 /**
  * Publishes completion events with PutEvents, ten at a time. A call that fails, or that
  * EventBridge answers with any failed entry, throws, so the stream batch is retried: events
  * are delivered at least once (a retried batch may repeat the entries that did succeed;
- * consumers dedupe on `uploadId` + `status`).
+ * consumers dedupe on `uploadId` + `status`). The call is EventBridge's JSON protocol
+ * (`AWSEvents.PutEvents`), aws4-signed, as the SDK's client sends it (a wire test holds it to
+ * that), under signed-http.ts's retry policy.
  */
 export class EventBridgePublisher implements EventPublisher {
-  constructor(
-    private readonly client: Pick<EventBridgeClient, "send">,
-    private readonly options: EventBridgePublisherOptions = {},
-  ) {}
+  private readonly http: SignedHttp;
+
+  constructor(private readonly options: EventBridgePublisherOptions) {
+    const endpoint = options.endpoint ?? `https://events.${options.region}.${awsDomain(options.region)}`;
+    this.http = new SignedHttp("events", options.region, endpoint, options.credentials);
+  }
+
+  private async putEvents(entries: Entry[]): Promise<{ FailedEntryCount?: number; Entries?: Array<{ ErrorCode?: string; ErrorMessage?: string }> }> {
+    const body = JSON.stringify({ Entries: entries });
+    return withRetries(async () => {
+      const answer = await this.http.send({
+        method: "POST",
+        path: "/",
+        headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AWSEvents.PutEvents" },
+        body,
+      });
+      const text = answer.body.toString("utf8");
+      if (answer.status === 200) return JSON.parse(text);
+      const { type, message } = parseError(text);
+      throw new AwsServiceError(type || sanitizeErrorCode(String(answer.headers["x-amzn-errortype"] ?? "UnknownError")), message || "UnknownError", answer.status);
+    });
+  }
 
   async publish(events: CompletionEvent[]): Promise<void> {
     for (let start = 0; start < events.length; start += PUT_EVENTS_BATCH) {
       const entries = events.slice(start, start + PUT_EVENTS_BATCH).map((event) => this.entry(event));
-      const result = await this.client.send(new PutEventsCommand({ Entries: entries }));
+      const result = await this.putEvents(entries);
       const failed = result.FailedEntryCount ?? 0;
       if (failed > 0) {
         const reasons = (result.Entries ?? [])
@@ -35,13 +70,13 @@ export class EventBridgePublisher implements EventPublisher {
     }
   }
 
-  private entry(event: CompletionEvent): PutEventsRequestEntry {
+  private entry(event: CompletionEvent): Entry {
     return {
       Source: event.source,
       DetailType: event.detailType,
       Detail: JSON.stringify(event.detail),
-      // The event's time is the change's, not the (possibly retried) publishing's.
-      Time: new Date(event.detail.at),
+      // The event's time is the change's, not the (possibly retried) publishing's (epoch seconds, as the SDK sends it).
+      Time: Date.parse(event.detail.at) / 1000,
       ...(this.options.eventBus ? { EventBusName: this.options.eventBus } : {}),
     };
   }

@@ -103,9 +103,26 @@ describe("each function bundles only what it uses", () => {
     expect(bundles["sign-post"].code).not.toMatch(/HeadObjectCommand|DeleteObjectCommand|s3rver|dynalite/);
   });
 
-  it("record-upload carries HeadObject, a ranged GetObject (the content sample) and DeleteObject, and no signing code (so the check above can fail)", () => {
-    expect(new Set(s3Commands("record-upload"))).toEqual(new Set(["HeadObjectCommand", "GetObjectCommand", "DeleteObjectCommand", "CreateSessionCommand"]));
-    expect(has("record-upload", /s3-presigned-post|s3-request-presigner|node_modules\/aws4\/|functions\/adapters\/s3-signer\.ts$/)).toEqual([]);
+  it.each(ENTRIES)("%s carries no AWS SDK client, credential chain or smithy runtime: every call is aws4-signed (signed-http.ts)", (entry) => {
+    expect(has(entry, /@aws-sdk\/(client-|lib-dynamodb|credential-provider|s3-request-presigner|nested-clients|middleware-)|@smithy\//), entry).toEqual([]);
+  });
+
+  it("record-upload carries the lean object store and no signing code (so the check above can fail)", () => {
+    expect(has("record-upload", /functions\/adapters\/s3-object-store\.ts$/).length).toBe(1);
+    expect(has("record-upload", /s3-presigned-post|s3-request-presigner|functions\/adapters\/(put|post)-presigner\.ts$|functions\/adapters\/s3-signer\.ts$/)).toEqual([]);
+  });
+
+  it("record-upload ships file-type and its dependencies beside the bundle, imported on the first content check only", () => {
+    expect(has("record-upload", /node_modules\/(file-type|strtok3|token-types|@tokenizer)\//)).toEqual([]);
+    expect(bundles["record-upload"].code).toMatch(/import\("file-type\/core"\)/);
+    // Resolved from the bundle's folder, as the bundle's own import() resolves it.
+    const script = `const m = await import("file-type/core"); const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64"); console.log((await m.fileTypeFromBuffer(png)).mime)`;
+    expect(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", cwd: bundles["record-upload"].dir }).trim()).toBe("image/png");
+  });
+
+  it("the quota transaction is imported on its first use, not run at start", () => {
+    expect(bundles["sign-put"].code).toMatch(/TransactWriteItems/);
+    expect(has("sign-put", /functions\/adapters\/dynamo-quota-reservation\.ts$/).length).toBe(1);
   });
 
   it("only the event handlers, which log every decision, carry the Powertools logger; no HTTP function does", () => {
@@ -115,11 +132,8 @@ describe("each function bundles only what it uses", () => {
     expect([...httpEntries(), ...EVENT_ENTRIES].sort()).toEqual([...ENTRIES].sort());
   });
 
-  it("status and public functions carry no SDK client: the status reads are aws4-signed (DynamoTicketReader)", () => {
-    for (const entry of ["get-upload", "list-uploads", "public"] as const) {
-      expect(has(entry, /@aws-sdk\/(client-s3|client-dynamodb|lib-dynamodb)\/|@smithy\//), entry).toEqual([]);
-    }
-    for (const entry of ["get-upload", "list-uploads"] as const) expect(has(entry, /functions\/adapters\/dynamo-ticket-reader\.ts$/).length, entry).toBe(1);
+  it("status functions read tickets with the lean ticket store", () => {
+    for (const entry of ["get-upload", "list-uploads"] as const) expect(has(entry, /functions\/adapters\/dynamo-ticket-store\.ts$/).length, entry).toBe(1);
   });
 });
 

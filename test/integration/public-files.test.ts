@@ -16,7 +16,7 @@ import { makePublishHandler } from "../../functions/handlers/publish.js";
 import type { Ticket } from "../../functions/schemas.js";
 import { loadLocalConfig } from "../../local/config.js";
 import { startLocalServer, type LocalServer } from "../../local/server.js";
-import { ownerS3, strictS3 } from "../support/integration.js";
+import { ownerRest, ownerS3, strictS3 } from "../support/integration.js";
 import { documentedFetch } from "../support/openapi.js";
 import { pdf, png } from "../support/samples.js";
 
@@ -130,7 +130,7 @@ describe.skipIf(!strictS3)("served copies on Ceph RGW (the stream handler's copy
     makePublishHandler({
       bucket,
       publisher: { publish: async (batch) => void events.push(...batch.map((e) => `${e.detailType} ${e.detail.fileUrl ?? "-"}`)) },
-      files: { server: new S3FileServer(s3, bucket), publicProfiles: new Set(["avatar"]), fileUrl: fileUrls(profiles, "https://files.example.com/") },
+      files: { server: new S3FileServer(ownerRest(bucket), bucket), publicProfiles: new Set(["avatar"]), fileUrl: fileUrls(profiles, "https://files.example.com/") },
     });
   const ticket = (changes: Partial<Ticket>): Ticket => ({
     uploadId: ID, owner: "alice", profile: "avatar", key, method: "PUT", filename: "me.png", contentType: "image/png", minBytes: 1, maxBytes: 1_000_000,
@@ -164,7 +164,7 @@ describe.skipIf(!strictS3)("served copies on Ceph RGW (the stream handler's copy
   it("copies nothing when the upload was replaced since it was judged (the later change serves it)", async () => {
     const other = `uploads/alice/${ID}/other.png`;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: other, Body: bytes, ContentType: "image/png" }));
-    expect(await new S3FileServer(s3, bucket).copy(other, `public/avatar/${ID}/other.png`, "0".repeat(32))).toBe(false);
+    expect(await new S3FileServer(ownerRest(bucket), bucket).copy(other, `public/avatar/${ID}/other.png`, "0".repeat(32))).toBe(false);
     expect(await exists(`public/avatar/${ID}/other.png`)).toBe(false);
   });
 
@@ -174,6 +174,6 @@ describe.skipIf(!strictS3)("served copies on Ceph RGW (the stream handler's copy
     expect(await handler()(change("2", completed, deleted))).toEqual({ batchItemFailures: [] });
     expect(await exists(served)).toBe(false);
     expect(await exists(key)).toBe(true); // the upload itself is the delete route's to remove
-    await new S3FileServer(s3, bucket).remove([served]);
+    await new S3FileServer(ownerRest(bucket), bucket).remove([served]);
   });
 });

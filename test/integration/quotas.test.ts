@@ -25,7 +25,7 @@ import { s3Signer } from "../../functions/adapters/s3-signer.js";
 import { makeRecordHandler } from "../../functions/handlers/record.js";
 import { encodeEventKey } from "../../local/s3-events.js";
 import { bodyOf, httpEvent, offlineSigner } from "../support/fixtures.js";
-import { ownerS3, strictS3 } from "../support/integration.js";
+import { ownerRest, ownerS3, strictS3 } from "../support/integration.js";
 import { documented } from "../support/openapi.js";
 
 /** The same tests on each DynamoDB-compatible store with transactions. */
@@ -60,7 +60,7 @@ describe.each(stores)("quotas against $name", ({ endpoint }) => {
     const client = dynamoClient({ region: "us-east-1", endpoint: endpoint!, credentials: LOCAL_DYNAMO_CREDENTIALS });
     const table = `quotas-${Date.now().toString(36)}`;
     await ensureTable(client, table);
-    store = new DynamoTicketStore(client, table);
+    store = new DynamoTicketStore({ table, region: "us-east-1", endpoint: endpoint!, credentials: LOCAL_DYNAMO_CREDENTIALS });
     writer = new DynamoTicketWriter({ table, region: "us-east-1", endpoint: endpoint!, credentials: LOCAL_DYNAMO_CREDENTIALS });
     let id = 0;
     const deps: SignDeps = {
@@ -202,7 +202,7 @@ describe.each(stores)("quotas against $name", ({ endpoint }) => {
     const { "content-length": _, ...headers } = t.headers;
     expect((await fetch(t.url, { method: "PUT", headers, body: new Uint8Array(3000) })).status).toBe(200);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: t.key, Body: new Uint8Array(10), ContentType: "image/png", Metadata: { "upload-id": t.uploadId } }));
-    const record = makeRecordHandler({ bucket, tickets: store, objects: new S3ObjectStore(s3, bucket), clock: { now: realNow } });
+    const record = makeRecordHandler({ bucket, tickets: store, objects: new S3ObjectStore(ownerRest(bucket)), clock: { now: realNow } });
     const { results } = await record({ Records: [{ eventName: "ObjectCreated:Put", s3: { bucket: { name: bucket }, object: { key: encodeEventKey(t.key) } } }] });
     expect(results[0]?.outcome).toBe("rejected");
     expect(await countedNow()).toBe(0);

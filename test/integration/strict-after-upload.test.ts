@@ -47,8 +47,8 @@ describe.skipIf(!strictS3)("downloads and deletes against Ceph RGW", () => {
 
   beforeAll(async () => {
     env = await strictDeps();
-    const objects = new S3ObjectStore(env.s3, env.bucket);
-    const multipart = new S3MultipartStore(env.s3, env.bucket);
+    const objects = new S3ObjectStore(env.rest);
+    const multipart = new S3MultipartStore(env.rest);
     const deps = { tickets: env.tickets.store, objects, multipart, signer: env.deps.signer, clock: env.deps.clock };
     download = documented("downloadUpload", makeDownloadHandler(deps));
     remove = documented("deleteUpload", makeDeleteUploadHandler(deps));

@@ -41,7 +41,7 @@ describe.skipIf(!strictS3)("attacks RGW lets through, undone by the record step"
 
   beforeAll(async () => {
     env = await strictDeps();
-    const record = makeRecordHandler({ bucket: env.bucket, tickets: env.tickets.store, objects: new S3ObjectStore(env.s3, env.bucket), clock: env.deps.clock });
+    const record = makeRecordHandler({ bucket: env.bucket, tickets: env.tickets.store, objects: new S3ObjectStore(env.rest), clock: env.deps.clock });
     notifications = await pushNotifications(strictS3!, env.s3, env.bucket, (body) => record(toAwsS3Event(body)));
   });
   afterAll(() => notifications?.close());
@@ -93,7 +93,7 @@ describe.skipIf(!strictS3)("attacks RGW lets through, undone by the record step"
       if (args[1].status === "rejected" && !landed) landed = await fetch(t.url, { method: "POST", body: form(t, new Blob([png], { type: "image/png" }), "me.png") });
       return done;
     };
-    const record = makeRecordHandler({ bucket: quiet.bucket, tickets: racing, objects: new S3ObjectStore(quiet.s3, quiet.bucket), clock: quiet.deps.clock });
+    const record = makeRecordHandler({ bucket: quiet.bucket, tickets: racing, objects: new S3ObjectStore(quiet.rest), clock: quiet.deps.clock });
     const event = { Records: [{ eventName: "ObjectCreated:Put", s3: { bucket: { name: quiet.bucket }, object: { key: encodeEventKey(t.key) } } }] };
     expect((await record(event)).results[0]?.outcome).toBe("completed");
     expect(landed?.status).toBe(201);

@@ -45,7 +45,7 @@ describe.skipIf(!strictS3)("content checks against RGW", () => {
 
   beforeAll(async () => {
     env = await strictDeps(PROFILES);
-    objects = new S3ObjectStore(env.s3, env.bucket);
+    objects = new S3ObjectStore(env.rest);
     const read = objects.readHead.bind(objects);
     objects.readHead = (key, bytes, etag) => (reads.push(bytes), read(key, bytes, etag));
     const record = makeRecordHandler({ bucket: env.bucket, tickets: env.tickets.store, objects, clock: env.deps.clock, profiles: PROFILES });

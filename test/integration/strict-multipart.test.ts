@@ -58,8 +58,8 @@ describe.each(s3Targets)("multipart uploads against $name", ({ s3: target }) => 
 
   beforeAll(async () => {
     env = await strictDeps(profiles, target);
-    const objects = new S3ObjectStore(env.s3, env.bucket);
-    const multipart = new S3MultipartStore(env.s3, env.bucket);
+    const objects = new S3ObjectStore(env.rest);
+    const multipart = new S3MultipartStore(env.rest);
     const parts = { profiles, tickets: env.tickets.store, objects, multipart, signer: env.deps.signer, clock: { now: () => now() } };
     start = documented("signMultipart", makeSignMultipartHandler({ ...env.deps, multipart }));
     sign = documented("signParts", makeSignPartsHandler(parts));

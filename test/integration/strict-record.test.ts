@@ -38,7 +38,7 @@ describe.skipIf(!strictS3)("recording uploads pushed by RGW notifications", () =
 
   beforeAll(async () => {
     env = await strictDeps();
-    const record = makeRecordHandler({ bucket: env.bucket, tickets: env.tickets.store, objects: new S3ObjectStore(env.s3, env.bucket), clock: env.deps.clock });
+    const record = makeRecordHandler({ bucket: env.bucket, tickets: env.tickets.store, objects: new S3ObjectStore(env.rest), clock: env.deps.clock });
     notifications = await pushNotifications(strictS3!, env.s3, env.bucket, (body) => record(toAwsS3Event(body)));
   });
   afterAll(() => notifications?.close());

@@ -36,13 +36,13 @@ describe.skipIf(!strictS3)("sweeping lost S3 events on RGW", () => {
 
   beforeAll(async () => {
     env = await strictDeps();
-    multipart = new S3MultipartStore(env.s3, env.bucket);
+    multipart = new S3MultipartStore(env.rest);
     sweep = (at) =>
       makeSweepHandler({
         tickets: env.tickets.store,
-        index: new DynamoPendingIndex(env.tickets.client, env.tickets.table),
-        objects: new S3ObjectStore(env.s3, env.bucket),
-        lister: new S3ObjectLister(env.s3, env.bucket),
+        index: new DynamoPendingIndex(env.tickets.where),
+        objects: new S3ObjectStore(env.rest),
+        lister: new S3ObjectLister(env.rest),
         multipart,
         clock: { now: () => at },
       })();

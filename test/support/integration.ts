@@ -7,6 +7,7 @@ import { inject } from "vitest";
 import { dynamoClient, s3Client } from "../../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../../functions/adapters/dynamo-ticket-store.js";
 import { DynamoTicketWriter } from "../../functions/adapters/dynamo-ticket-writer.js";
+import { S3Rest } from "../../functions/adapters/s3-rest.js";
 import { s3Signer } from "../../functions/adapters/s3-signer.js";
 import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
 import type { SignDeps } from "../../functions/ports.js";
@@ -33,9 +34,10 @@ export async function ticketTable() {
   const client = dynamoClient({ region: "us-east-1", endpoint, credentials });
   const table = unique("tickets");
   await ensureTable(client, table);
-  const store = new DynamoTicketStore(client, table);
-  const writer = new DynamoTicketWriter({ table, region: "us-east-1", endpoint, credentials });
-  return { client, table, store, writer, get: (uploadId: string) => store.get(uploadId) };
+  const where = { table, region: "us-east-1", endpoint, credentials };
+  const store = new DynamoTicketStore(where);
+  const writer = new DynamoTicketWriter(where);
+  return { client, table, where, store, writer, get: (uploadId: string) => store.get(uploadId) };
 }
 
 /** An S3 client with the bucket owner's credentials on the strict server (or the target given). */
@@ -48,6 +50,12 @@ export function ownerS3(options: { systemClockOffset?: number } = {}, target: S3
   });
   if (options.systemClockOffset) client.config.systemClockOffset = options.systemClockOffset;
   return client;
+}
+
+/** The lean S3 transport of the adapters, for `bucket` on the strict server (or the target given) as its owner. */
+export function ownerRest(bucket: string, target: S3Target | null = strictS3): S3Rest {
+  if (!target) throw new Error("strict S3 is not running");
+  return new S3Rest({ bucket, region: target.region, endpoint: target.endpoint, credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey } });
 }
 
 /** Everything the sign handlers need, wired to the real servers (RGW, or the target given) with a fresh bucket and table. */
@@ -67,5 +75,5 @@ export async function strictDeps(profiles: Profile[] = DEMO_PROFILES, target: S3
   };
   const head = (key: string) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   const exists = (key: string) => head(key).then(() => true, () => false);
-  return { deps, s3, bucket, tickets, head, exists, target };
+  return { deps, s3, rest: ownerRest(bucket, target), bucket, tickets, head, exists, target };
 }

@@ -201,7 +201,7 @@ mon_data_avail_crit = 0
 [osd]
 osd_data = $dir/osd/\$cluster-\$id
 osd_objectstore = memstore
-memstore_device_bytes = 536870912
+memstore_device_bytes = ${RGW_MEMSTORE_BYTES:-536870912}
 osd_crush_update_on_start = false
 osd_class_update_on_start = false
 

@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
-import { PutEventsCommand, type PutEventsCommandOutput } from "@aws-sdk/client-eventbridge";
 import * as z from "zod/mini";
 import { describe, expect, it } from "vitest";
 import { EventBridgePublisher } from "../../functions/adapters/eventbridge-publisher.js";
 import { CompletionEventDetail, transitionEvent, type CompletionEvent, type EventPublisher } from "../../functions/domain/events.js";
 import { makePublishHandler } from "../../functions/handlers/publish.js";
 import type { Ticket } from "../../functions/schemas.js";
+import { EXAMPLE_CREDENTIALS } from "../support/fixtures.js";
+import { wireServer, type Answer } from "../support/wire.js";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../events/${name}`, import.meta.url), "utf8"));
 const completedEvent = fixture("dynamodb-stream-completed.json");
@@ -188,57 +189,62 @@ describe("publish handler (DynamoDB stream)", () => {
   });
 });
 
-/** An EventBridge client that records each command and answers with `answer(entries)`. */
-function fakeClient(answer: (entries: number) => Partial<PutEventsCommandOutput> = () => ({ FailedEntryCount: 0 })) {
-  const commands: PutEventsCommand[] = [];
-  return {
-    commands,
-    async send(command: PutEventsCommand) {
-      commands.push(command);
-      return { $metadata: {}, ...answer(command.input.Entries?.length ?? 0) } as PutEventsCommandOutput;
-    },
-  };
+/** An EventBridge endpoint on loopback that records each PutEvents and answers with `answer(entries)`. */
+async function fakeEventBridge(answer: (entries: number) => Record<string, unknown> | Answer = () => ({ FailedEntryCount: 0 })) {
+  const server = await wireServer((request) => {
+    const a = answer((JSON.parse(request.body) as { Entries: unknown[] }).Entries.length);
+    return "status" in a ? (a as Answer) : { headers: { "content-type": "application/x-amz-json-1.1" }, body: JSON.stringify(a) };
+  });
+  const publisher = (eventBus?: string) =>
+    new EventBridgePublisher({ region: "eu-west-1", endpoint: server.endpoint, credentials: EXAMPLE_CREDENTIALS, ...(eventBus ? { eventBus } : {}) });
+  const entries = () => server.requests.map((r) => (JSON.parse(r.body) as { Entries: Array<Record<string, unknown>> }).Entries);
+  return { server, publisher, entries };
 }
 
 describe("EventBridgePublisher", () => {
   const event = transitionEvent(pending, completed, "uploads")!;
 
   it("puts each event with its source, detail-type, JSON detail, time and bus", async () => {
-    const client = fakeClient();
-    await new EventBridgePublisher(client as never, { eventBus: "arn:aws:events:eu-west-1:123456789012:event-bus/uploads" }).publish([event]);
-    expect(client.commands).toHaveLength(1);
-    expect(client.commands[0]).toBeInstanceOf(PutEventsCommand);
-    expect(client.commands[0]?.input.Entries).toEqual([
+    const { server, publisher, entries } = await fakeEventBridge();
+    await publisher("arn:aws:events:eu-west-1:123456789012:event-bus/uploads").publish([event]);
+    await server.close();
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]!.headers["x-amz-target"]).toBe("AWSEvents.PutEvents");
+    expect(entries()[0]).toEqual([
       {
         Source: "upload-broker",
         DetailType: "Upload Completed",
         Detail: JSON.stringify(event.detail),
-        Time: new Date("2026-11-21T10:00:03.000Z"),
+        Time: Date.parse("2026-11-21T10:00:03.000Z") / 1000,
         EventBusName: "arn:aws:events:eu-west-1:123456789012:event-bus/uploads",
       },
     ]);
-    expect(JSON.parse(client.commands[0]!.input.Entries![0]!.Detail!)).toEqual(event.detail);
+    expect(JSON.parse(entries()[0]![0]!.Detail as string)).toEqual(event.detail);
   });
 
   it("uses the default bus when none is named, ten entries a call", async () => {
-    const client = fakeClient();
-    await new EventBridgePublisher(client as never).publish(Array.from({ length: 23 }, () => event));
-    expect(client.commands.map((c) => c.input.Entries?.length)).toEqual([10, 10, 3]);
-    expect(client.commands[0]?.input.Entries?.[0]).not.toHaveProperty("EventBusName");
+    const { server, publisher, entries } = await fakeEventBridge();
+    await publisher().publish(Array.from({ length: 23 }, () => event));
+    await server.close();
+    expect(entries().map((e) => e.length)).toEqual([10, 10, 3]);
+    expect(entries()[0]![0]).not.toHaveProperty("EventBusName");
   });
 
   it("throws when EventBridge refuses any entry, so the batch is retried", async () => {
-    const client = fakeClient((n) => ({
+    const { server, publisher } = await fakeEventBridge((n) => ({
       FailedEntryCount: 1,
       Entries: Array.from({ length: n }, (_, i) => (i === 1 ? { ErrorCode: "InternalFailure", ErrorMessage: "try again" } : { EventId: `e${i}` })),
     }));
-    await expect(new EventBridgePublisher(client as never).publish([event, event])).rejects.toThrow(
+    await expect(publisher().publish([event, event])).rejects.toThrow(
       /EventBridge refused 1 of 2 events: Upload Completed 01KAGX5Z2N3Q4R5S6T7V8W9XYZ: InternalFailure try again/,
     );
+    await server.close();
   });
 
-  it("lets a failed call's error through", async () => {
-    const client = { send: async () => { throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }); } };
-    await expect(new EventBridgePublisher(client as never).publish([event])).rejects.toThrow("Rate exceeded");
+  it("lets a failed call's error through, after the retries a throttled call gets", async () => {
+    const { server, publisher } = await fakeEventBridge(() => ({ status: 400, body: JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }) }));
+    await expect(publisher().publish([event])).rejects.toMatchObject({ name: "ThrottlingException", message: "Rate exceeded", $metadata: { httpStatusCode: 400 } });
+    await server.close();
+    expect(server.requests).toHaveLength(3);
   });
 });
