@@ -26,6 +26,13 @@ export const httpStatus = (error: unknown): number | undefined => (error as { $m
 export const awsDomain = (region: string) => (region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com");
 
 /**
+ * The endpoint the environment names for a service, as the SDK reads it
+ * (`AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`); `undefined` for AWS's own.
+ */
+export const endpointFromEnv = (service: "S3" | "DYNAMODB" | "EVENTBRIDGE" | "CLOUDFRONT"): string | undefined =>
+  process.env[`AWS_ENDPOINT_URL_${service}`] || process.env.AWS_ENDPOINT_URL || undefined;
+
+/**
  * The credentials to sign with: the static ones given, else the Lambda role's, read from
  * the environment on every call (as the SDK's `fromEnv` does), so nothing stale is kept.
  */

@@ -3,7 +3,7 @@
  * (signed-http.ts): what the ticket writer, store and pending index send instead of loading the
  * SDK's clients (wire tests hold every request and error to the SDK's).
  */
-import { awsDomain, resolveCredentials, type Credentials } from "./aws.js";
+import { awsDomain, endpointFromEnv, resolveCredentials, type Credentials } from "./aws.js";
 import { AwsServiceError, DYNAMODB_ATTEMPTS, sanitizeErrorCode, SignedHttp, withRetries } from "./signed-http.js";
 
 const TIMEOUT_MS = 3000;
@@ -26,7 +26,7 @@ export class DynamoJson {
   private readonly http: SignedHttp;
 
   constructor(region: string, endpoint?: string) {
-    this.http = new SignedHttp("dynamodb", region, endpoint ?? `https://dynamodb.${region}.${awsDomain(region)}`, undefined, TIMEOUT_MS);
+    this.http = new SignedHttp("dynamodb", region, endpoint ?? endpointFromEnv("DYNAMODB") ?? `https://dynamodb.${region}.${awsDomain(region)}`, undefined, TIMEOUT_MS);
   }
 
   /** One signed request; network errors and timeouts throw. */

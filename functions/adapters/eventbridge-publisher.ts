@@ -1,5 +1,5 @@
 import type { CompletionEvent, EventPublisher } from "../domain/events.js";
-import { awsDomain, type Credentials } from "./aws.js";
+import { awsDomain, endpointFromEnv, type Credentials } from "./aws.js";
 import { parseError } from "./dynamo-json.js";
 import { AwsServiceError, sanitizeErrorCode, SignedHttp, withRetries } from "./signed-http.js";
 
@@ -10,7 +10,7 @@ export interface EventBridgePublisherOptions {
   region: string;
   /** The bus's name or ARN. @default - the account's default bus */
   eventBus?: string;
-  /** An EventBridge-compatible endpoint (tests); AWS's regional endpoint when omitted. */
+  /** An EventBridge-compatible endpoint (tests); else the environment's (as the SDK reads it), else AWS's regional one. */
   endpoint?: string;
   /** Static credentials; the Lambda role's from the environment when omitted. */
   credentials?: Credentials;
@@ -36,7 +36,7 @@ export class EventBridgePublisher implements EventPublisher {
   private readonly http: SignedHttp;
 
   constructor(private readonly options: EventBridgePublisherOptions) {
-    const endpoint = options.endpoint ?? `https://events.${options.region}.${awsDomain(options.region)}`;
+    const endpoint = options.endpoint ?? endpointFromEnv("EVENTBRIDGE") ?? `https://events.${options.region}.${awsDomain(options.region)}`;
     this.http = new SignedHttp("events", options.region, endpoint, options.credentials);
   }
 

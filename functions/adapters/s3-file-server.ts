@@ -1,7 +1,7 @@
 import { XmlNode } from "@aws-sdk/xml-builder";
 import { SERVED_CACHE_CONTROL } from "../domain/public-files.js";
 import type { FileServer } from "../ports.js";
-import { httpStatus, type Credentials } from "./aws.js";
+import { endpointFromEnv, httpStatus, type Credentials } from "./aws.js";
 import { restXmlError, type S3Rest } from "./s3-rest.js";
 import { SignedHttp, withRetries } from "./signed-http.js";
 
@@ -26,7 +26,7 @@ export class S3FileServer implements FileServer {
     private readonly cdn?: Cdn,
   ) {
     // CloudFront is global: one endpoint, signed for us-east-1.
-    if (cdn) this.cloudfront = new SignedHttp("cloudfront", "us-east-1", cdn.endpoint ?? "https://cloudfront.amazonaws.com", cdn.credentials);
+    if (cdn) this.cloudfront = new SignedHttp("cloudfront", "us-east-1", cdn.endpoint ?? endpointFromEnv("CLOUDFRONT") ?? "https://cloudfront.amazonaws.com", cdn.credentials);
   }
 
   async copy(from: string, to: string, etag: string): Promise<boolean> {

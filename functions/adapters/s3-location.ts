@@ -1,6 +1,6 @@
 /** Where S3 requests for a bucket go, and S3's URI encoding: shared by the presigners and the REST client. */
 import { ConfigError } from "../errors.js";
-import { awsDomain } from "./aws.js";
+import { awsDomain, endpointFromEnv } from "./aws.js";
 
 const UNRESERVED = /^[A-Za-z0-9._~-]*$/;
 const UNRESERVED_PATH = /^[A-Za-z0-9._~/-]*$/;
@@ -13,11 +13,11 @@ export const uriEscape = (s: string) =>
 export const encodeKey = (key: string) => (UNRESERVED_PATH.test(key) ? key : uriEscape(key).replace(/%2F/g, "/"));
 
 /**
- * Where requests go: path-style on a custom endpoint, else AWS's virtual-hosted or path-style
- * host. An endpoint path or bucket with characters to escape is refused: aws4 would sign such a
+ * Where requests go: path-style on a custom endpoint (given, or named by the environment as the
+ * SDK reads it), else AWS's virtual-hosted or path-style host. An endpoint path or bucket with characters to escape is refused: aws4 would sign such a
  * path decoded and re-encoded, not as sent.
  */
-export function location({ bucket, region, endpoint }: { bucket: string; region: string; endpoint?: string }) {
+export function location({ bucket, region, endpoint = endpointFromEnv("S3") }: { bucket: string; region: string; endpoint?: string }) {
   if (endpoint) {
     const url = new URL(endpoint);
     const path = `${url.pathname.replace(/\/$/, "")}/${bucket}`;
