@@ -24,7 +24,7 @@ const ATTEMPTS = DYNAMODB_ATTEMPTS;
  * over a keep-alive agent. The sign functions make this single call, and the full DynamoDB
  * client would cost them more cold-start time (~40 ms) than everything else they load. A quota
  * profile's TransactWriteItems (dynamo-quota-reservation.ts) is imported on its first use.
- * Throttling, 5xx and network errors are retried (3 attempts); an existing id is refused.
+ * Throttling, 5xx and network errors are retried (4 attempts, as the SDK's DynamoDB client); an existing id is refused.
  * Credentials come from the Lambda environment unless given.
  */
 export class DynamoTicketWriter implements TicketWriter {
