@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ulid } from "ulid";
 import { DynamoPendingIndex } from "./adapters/dynamo-pending-index.js";
-import { DynamoTicketReader } from "./adapters/dynamo-ticket-reader.js";
 import { DynamoTicketStore } from "./adapters/dynamo-ticket-store.js";
 import { DynamoTicketWriter } from "./adapters/dynamo-ticket-writer.js";
 import { PostPresigner } from "./adapters/post-presigner.js";
@@ -129,7 +128,7 @@ export function scanResultDeps(config: Config = loadConfig()): ScanResultDeps {
 
 /** The status functions' dependencies. */
 export function statusDeps(config: Config = loadConfig()): StatusDeps {
-  const tickets = new DynamoTicketReader(table(config));
+  const tickets = new DynamoTicketStore(table(config));
   return { tickets, clock: systemClock, ...viewUrls(config) };
 }
 
