@@ -52,13 +52,17 @@ export function webhookPublisher(url: string | undefined, log: EventLog, options
 
   const deliver = async (body: WebhookBody): Promise<void> => {
     const text = JSON.stringify(body);
+    // Each attempt is signed at a later second than the one before: receivers tell a retry
+    // (same id, new timestamp) from a replay (same id and timestamp) by it.
+    let signedAt = 0;
     for (let attempt = 0; ; attempt++) {
+      signedAt = Math.max(Date.now(), signedAt + 1000);
       let problem: string;
       try {
         const response = await fetch(url!, {
           method: "POST",
           // Signed again per attempt: the timestamp is the attempt's, the id the event's.
-          headers: { "content-type": "application/json", ...(secret ? webhookHeaders(secret, body.id, text) : {}) },
+          headers: { "content-type": "application/json", ...(secret ? webhookHeaders(secret, body.id, text, new Date(signedAt)) : {}) },
           body: text,
           signal: AbortSignal.timeout(timeoutMs),
         });

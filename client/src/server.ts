@@ -78,7 +78,7 @@ const FAILURES: Array<[RegExp, WebhookFailure]> = [
 /**
  * Checks one webhook delivery and returns its event: the signature over the exact body with
  * `secret` (several during a rotation: any may match), a timestamp within five minutes, and
- * that this very delivery was not seen before (a retry is signed anew and passes; use
+ * that this very delivery (its id at its timestamp) was not seen before (a retry is signed at a later second and passes; use
  * `event.id` to process each event once). Throws `WebhookVerificationError` otherwise.
  */
 export async function verifyWebhook(request: Request | WebhookRequest, secret: string | readonly string[], options: VerifyWebhookOptions = {}): Promise<WebhookEvent> {
@@ -110,7 +110,9 @@ export async function verifyWebhook(request: Request | WebhookRequest, secret: s
     throw new WebhookVerificationError("bad_body", "The signed body is not an upload-broker event.");
   }
   const guard = options.replay === undefined ? defaultGuard : options.replay;
-  if (guard && (await guard.seen(`${id}.${timestamp}.${signature}`, new Date((Number(timestamp) + WEBHOOK_TOLERANCE_SECONDS) * 1000)))) {
+  // Keyed on id and timestamp, not the signature header, which may carry extra tokens: a
+  // replay is the same id at the same second; a retry is signed at a later one.
+  if (guard && (await guard.seen(`${id}.${timestamp}`, new Date((Number(timestamp) + WEBHOOK_TOLERANCE_SECONDS) * 1000)))) {
     throw new WebhookVerificationError("replayed", "Webhook refused: this delivery was already received.");
   }
   return shaped as WebhookEvent;

@@ -267,6 +267,14 @@ describe("signed deliveries and verifyWebhook (upload-broker-client/server)", ()
     expect(delivery!.headers["webhook-id"]).toBe(event.id);
 
     expect(await refusal(verifyWebhook(delivery!, secret))).toBe("replayed");
+    // A replay with an extra signature token is still the same delivery.
+    const padded = { ...delivery!, headers: { ...delivery!.headers, "webhook-signature": `${delivery!.headers["webhook-signature"]} v1,junk` } };
+    expect(await refusal(verifyWebhook(padded, secret))).toBe("replayed");
+    // The id and timestamp are signed: changing either breaks the signature.
+    const moved = { ...delivery!, headers: { ...delivery!.headers, "webhook-timestamp": String(Number(delivery!.headers["webhook-timestamp"]) + 1) } };
+    expect(await refusal(verifyWebhook(moved, secret, { replay: false }))).toBe("bad_signature");
+    const renamed = { ...delivery!, headers: { ...delivery!.headers, "webhook-id": "another-event" } };
+    expect(await refusal(verifyWebhook(renamed, secret, { replay: false }))).toBe("bad_signature");
     expect(await refusal(verifyWebhook({ ...delivery!, body: String(delivery!.body).replace('"completed"', '"rejected"') }, secret, { replay: false }))).toBe("bad_signature");
     expect(await refusal(verifyWebhook(delivery!, newWebhookSecret(), { replay: false }))).toBe("bad_signature");
     expect(await refusal(verifyWebhook(delivery!, [newWebhookSecret(), secret], { replay: false }))).toBe("accepted"); // during a rotation
@@ -282,11 +290,21 @@ describe("signed deliveries and verifyWebhook (upload-broker-client/server)", ()
     expect(await refusal(verifyWebhook(at(-290), secret))).toBe("accepted");
     const request = new Request("http://127.0.0.1/hook", { method: "POST", headers: webhookHeaders(secret, "e2", body), body });
     expect((await verifyWebhook(request, secret)).detail.uploadId).toBe(ticket.uploadId);
+    // Signed, but not an upload-broker event: refused as such.
+    expect(await refusal(verifyWebhook({ headers: webhookHeaders(secret, "e3", "not json"), body: "not json" }, secret))).toBe("bad_body");
+    expect(await refusal(verifyWebhook({ headers: webhookHeaders(secret, "e4", '{"hello":1}'), body: '{"hello":1}' }, secret))).toBe("bad_body");
+    // A shared guard, as a backend on several machines passes one.
+    const keys: string[] = [];
+    const guard = { seen: (key: string) => keys.includes(key) || (keys.push(key), false) };
+    const shared = { headers: webhookHeaders(secret, "e5", body), body };
+    expect(await refusal(verifyWebhook(shared, secret, { replay: guard }))).toBe("accepted");
+    expect(await refusal(verifyWebhook(shared, secret, { replay: guard }))).toBe("replayed");
+    expect(keys).toEqual([`e5.${shared.headers["webhook-timestamp"]}`]);
   });
 
-  it("signs each retry afresh with the event's id, so a retry after a failure is accepted while a replay is not", async () => {
+  it("signs each retry afresh with the event's id at a later second, so a retry after a failure is accepted while a replay is not", async () => {
     const { url, received } = await rawSink((n) => (n === 1 ? 503 : 204));
-    const publisher = webhookPublisher(url, memoryLog().log, { secret, backoffMs: 1100 });
+    const publisher = webhookPublisher(url, memoryLog().log, { secret, backoffMs: 10 });
     await publisher.publish([completion]);
     await publisher.idle();
     expect(received).toHaveLength(2);
