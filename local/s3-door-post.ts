@@ -114,9 +114,10 @@ export async function checkPostPolicy(form: PostForm, bucket: string, keys: Door
     if (form.file.size > c.max) throw s3Errors.tooLarge(form.file.size, c.max);
     if (form.file.size < c.min) throw s3Errors.tooSmall(form.file.size, c.min);
   }
-  return form.fields
-    .map(([name, value]): [string, string] => [name.toLowerCase(), name.toLowerCase() === "key" ? values.get("key")! : value])
-    .filter(([name]) => !SIGNING.has(name));
+  // Exactly the values the conditions saw: a field sent twice is handed on once, with its first
+  // value (s3rver would keep the last, which no condition checked).
+  const names = [...new Set(form.fields.map(([name]) => name.toLowerCase()))];
+  return names.filter((name) => !SIGNING.has(name)).map((name): [string, string] => [name, values.get(name)!]);
 }
 
 /** The policy document: its expiration and conditions, or S3's InvalidPolicyDocument. */

@@ -56,4 +56,10 @@ describe("the door's POST policy check", () => {
     delete posted.file;
     expect(await refusal(checkPostPolicy(posted, "uploads", keys, NOW))).toMatchObject({ status: 400, code: "InvalidArgument" });
   });
+
+  it("hands on a field sent twice once, with the value its condition checked (not a second, unchecked one)", async () => {
+    const fields = await checkPostPolicy(await form((f) => [...f, ["Content-Type", "text/html"], ["x-amz-meta-upload-id", "other"]]), "uploads", keys, NOW);
+    expect(fields.filter(([n]) => n === "content-type")).toEqual([["content-type", "image/png"]]);
+    expect(fields.filter(([n]) => n === "x-amz-meta-upload-id")).toEqual([["x-amz-meta-upload-id", "01KB"]]);
+  });
 });
