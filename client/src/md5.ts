@@ -56,7 +56,7 @@ export function md5(data: Uint8Array): string {
 }
 
 /** A Blob's bytes: `arrayBuffer()` where Blobs have it, a FileReader where they do not (older React Native). */
-export const bytesOf = (blob: Blob): Promise<ArrayBuffer> =>
+const bytesOf = (blob: Blob): Promise<ArrayBuffer> =>
   blob.arrayBuffer
     ? blob.arrayBuffer()
     : new Promise((resolve, reject) => {
@@ -67,7 +67,11 @@ export const bytesOf = (blob: Blob): Promise<ArrayBuffer> =>
       });
 
 let worker: Worker | null | undefined;
-const waiting: Array<(digest: string) => void> = [];
+/** The parts handed to the Worker, in order, with what waits for each digest. */
+const waiting: Array<{ part: Blob; resolve: (digest: string) => void }> = [];
+
+/** The digest on this thread (no Worker, or the Worker failed). */
+const here = async (part: Blob) => md5(new Uint8Array(await bytesOf(part)));
 
 /** One Worker running `md5` on the bytes it is handed (transferred, not copied); null where none can start. */
 function md5Worker(): Worker | null {
@@ -76,7 +80,13 @@ function md5Worker(): Worker | null {
     const source = `onmessage=e=>postMessage((${md5})(new Uint8Array(e.data)))`;
     worker = new Worker(URL.createObjectURL(new Blob([source], { type: "text/javascript" })));
     // Answers come back in the order the parts were sent.
-    worker.onmessage = (e: MessageEvent<string>) => waiting.shift()!(e.data);
+    worker.onmessage = (e: MessageEvent<string>) => waiting.shift()!.resolve(e.data);
+    // A blob: worker a CSP refuses fails to load with an error event, not an exception: hash
+    // what it was handed here instead, and every part after it.
+    worker.onerror = () => {
+      worker = null;
+      for (const { part, resolve } of waiting.splice(0)) void here(part).then(resolve);
+    };
   } catch {
     worker = null; // no Worker (React Native, Node), or a CSP without blob: workers
   }
@@ -85,11 +95,12 @@ function md5Worker(): Worker | null {
 
 /** The base64 MD5 of a part (or a whole file), off the main thread where the platform allows it. */
 export async function partMd5(part: Blob): Promise<string> {
-  const buffer = await bytesOf(part);
   const w = md5Worker();
-  if (!w) return md5(new Uint8Array(buffer));
+  if (!w) return here(part);
+  const buffer = await bytesOf(part);
+  if (worker !== w) return here(part); // the Worker failed meanwhile
   return new Promise((resolve) => {
-    waiting.push(resolve);
+    waiting.push({ part, resolve });
     w.postMessage(buffer, [buffer]);
   });
 }
