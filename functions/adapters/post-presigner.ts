@@ -1,7 +1,8 @@
 import aws4 from "aws4";
 import { ConfigError } from "../errors.js";
 import type { PostSigner, PostSigningRequest, PresignedPost } from "../ports.js";
-import { awsDomain, signingCredentials, signingSeconds, type CredentialSource, type Credentials } from "./aws.js";
+import { uriEscape } from "./s3-location.js";
+import { awsDomain, endpointFromEnv, signingCredentials, signingSeconds, type CredentialSource, type Credentials } from "./aws.js";
 
 export interface PostPresignerOptions {
   bucket: string;
@@ -97,16 +98,14 @@ class PolicySigner extends aws4.RequestSigner {
   }
 }
 
-/** RFC 3986 encoding, as the endpoint rules encode a path-style bucket. */
-const uriEscape = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
 /**
  * The form's action, as the SDK's endpoint rules resolve PutObject for the bucket: the
- * custom endpoint's path plus the bucket; on AWS a virtual host for DNS-compatible names
+ * custom endpoint's path plus the bucket (given, or named by the environment, as for the other
+ * S3 calls: `location()` in s3-location.ts; the form's URL differs from it in its trailing `/`); on AWS a virtual host for DNS-compatible names
  * (a trailing `/`), else the regional host and the bucket as path. ARNs, directory buckets
  * and other suffixed names that the rules send elsewhere are refused.
  */
-function postUrl(bucket: string, region: string, endpoint: string | undefined): string {
+function postUrl(bucket: string, region: string, endpoint = endpointFromEnv("S3")): string {
   if (bucket.startsWith("arn:") || /--[a-z0-9]+-s3$/.test(bucket)) {
     throw new ConfigError(`The bucket ${bucket} is not a general purpose bucket name; POST policies are signed for those only.`);
   }
