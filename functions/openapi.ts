@@ -29,7 +29,7 @@ export const ERROR_CODES: Record<ErrorStatus, string[]> = {
 type JsonSchema = Record<string, unknown>;
 
 /** The answers several routes share: written once under `components.schemas`, and named so in the client's types. */
-export const COMPONENTS = new Map<$ZodType, string>([
+const COMPONENTS = new Map<$ZodType, string>([
   [TicketView, "TicketView"],
   [PublicProfile, "Profile"],
   [ErrorBody, "Error"],

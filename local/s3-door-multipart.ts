@@ -9,12 +9,11 @@
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseXML, XmlNode } from "@aws-sdk/xml-builder";
+import { MIN_PART_BYTES } from "../functions/domain/limits.js";
 import { S3_NAMESPACE, s3Errors, XML_DECLARATION } from "./s3-door-errors.js";
 
 /** s3rver names its upload ids so: 16 random bytes in hex. Anything else names no upload (and no path). */
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
-/** S3's smallest part, except the last. */
-const MIN_PART_BYTES = 5 * 1024 * 1024;
 const MAX_PARTS_PER_PAGE = 1000;
 /** s3rver's account, as it names the owner of everything. */
 const OWNER = { id: "123456789000", name: "S3rver" };

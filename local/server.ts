@@ -88,7 +88,7 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   const allowedOrigin = (origin: string | undefined) => (origin !== undefined && origins.includes(origin) ? origin : undefined);
 
   let onEmbeddedEvent: (event: unknown) => void = () => undefined;
-  const { s3Endpoint, dynamoEndpoint, credentials, s3, dynamo } = await startBackends(config, origins, embedded, (event) => onEmbeddedEvent(event)).catch(
+  const { s3Endpoint, dynamoEndpoint, credentials, s3 } = await startBackends(config, origins, embedded, (event) => onEmbeddedEvent(event)).catch(
     async (error: unknown) => {
       // A start-up mistake leaves nothing running behind it.
       await closeHttp(http);
@@ -238,7 +238,7 @@ async function startBackends(config: LocalConfig, origins: string[], embedded: E
   const dynamo = dynamoClient({ region: config.region, endpoint: dynamoEndpoint, credentials: LOCAL_DYNAMO_CREDENTIALS });
   await ensureBucket(s3, config.bucket, origins, config.s3Endpoint ? `S3_ENDPOINT ${config.s3Endpoint}` : "S3_BUCKET");
   await ensureTable(dynamo, TABLE, config.dynamoEndpoint ? `DYNAMODB_ENDPOINT ${config.dynamoEndpoint}` : `LOCAL_DATA_DIR ${config.dataDir}`);
-  return { s3Endpoint, dynamoEndpoint, credentials, s3, dynamo };
+  return { s3Endpoint, dynamoEndpoint, credentials, s3 };
 }
 
 const isLoopback = (address: string | undefined) => address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";

@@ -1,3 +1,4 @@
+import { httpStatus } from "../adapters/aws.js";
 import { decodeEventKey } from "../domain/keys.js";
 import { recordUpload, type ObjectEvent, type RecordResult } from "../domain/record.js";
 import type { ErrorDetail } from "../errors.js";
@@ -44,8 +45,8 @@ export function readS3Event(body: unknown): { records: ObjectCreated[]; problems
  * other than throttling and timeouts). Such a record is logged, not retried.
  */
 function isPermanent(error: unknown): boolean {
-  const { $metadata, name } = error as { $metadata?: { httpStatusCode?: number }; name?: string };
-  const status = $metadata?.httpStatusCode;
+  const { name } = error as { name?: string };
+  const status = httpStatus(error);
   if (status === undefined || status < 400 || status >= 500 || status === 408 || status === 429) return false;
   return !/Throttl|SlowDown|Timeout|RequestTimeTooSkewed|ExpiredToken|TooManyRequests/i.test(name ?? "");
 }
