@@ -53,7 +53,7 @@ export async function buildBundles(extra: Record<string, string> = {}): Promise<
   writeFileSync(join(ROOT, ".bench-naive.mjs"), NAIVE);
   writeFileSync(join(ROOT, ".bench-naive-full.mjs"), NAIVE_FULL);
   const entries: Record<string, string> = { naive: join(ROOT, ".bench-naive.mjs"), "naive-full": join(ROOT, ".bench-naive-full.mjs") };
-  for (const entry of ENTRIES) entries[entry] = join(ROOT, "functions", `${entry}.ts`);
+  for (const entry of ENTRIES) entries[entry] = join(ROOT, "functions", "entries", `${entry}.ts`);
   Object.assign(entries, extra);
   const files: Record<string, string> = {};
   try {

@@ -119,7 +119,7 @@ export class UploadFunction extends Construct {
       }),
     );
     this.function = new NodejsFunction(this, "Function", {
-      entry: join(PROJECT_ROOT, "functions", `${props.entry}.ts`),
+      entry: join(PROJECT_ROOT, "functions", "entries", `${props.entry}.ts`),
       handler: "handler",
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),

@@ -17,7 +17,7 @@ import { systemClock, ulidIds } from "../functions/deps.js";
 import { MAX_BODY_BYTES } from "../functions/domain/limits.js";
 import { AppError, BodyTooLargeError, ConfigError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../functions/errors.js";
 import { makeRouteHandlers } from "../functions/handlers/all.js";
-import { makeRecordHandler, readS3Event } from "../functions/handlers/record.js";
+import { makeRecordHandler, readS3Event } from "../functions/handlers/record-upload.js";
 import { withTopLevelMessage } from "../functions/handlers/uppy.js";
 import { routes } from "../functions/routes.js";
 import { errorResponse, httpHandler, logUnexpected, ok, parseBody, parseJsonObject, type HttpHandler, type HttpResult } from "../functions/http.js";

@@ -1,6 +1,6 @@
 import { parseProfilesJson } from "../config.js";
 import { fileUrls, publicProfileNames } from "../domain/public-files.js";
-import type { PublicFileDeps } from "../handlers/publish.js";
+import type { PublicFileDeps } from "../handlers/publish-events.js";
 import { S3FileServer } from "./s3-file-server.js";
 import { S3Rest } from "./s3-rest.js";
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3FileServer } from "../../functions/adapters/s3-file-server.js";
 import { fileUrls, SERVED_CACHE_CONTROL } from "../../functions/domain/public-files.js";
 import { parseProfiles } from "../../functions/domain/profiles.js";
-import { makePublishHandler } from "../../functions/handlers/publish.js";
+import { makePublishHandler } from "../../functions/handlers/publish-events.js";
 import type { Ticket } from "../../functions/schemas.js";
 import { loadLocalConfig } from "../../local/config.js";
 import { startLocalServer, type LocalServer } from "../../local/server.js";

@@ -22,7 +22,7 @@ import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { ulid } from "ulid";
 import { S3ObjectStore } from "../../functions/adapters/s3-object-store.js";
 import { s3Signer } from "../../functions/adapters/s3-signer.js";
-import { makeRecordHandler } from "../../functions/handlers/record.js";
+import { makeRecordHandler } from "../../functions/handlers/record-upload.js";
 import { encodeEventKey } from "../../local/s3-events.js";
 import { bodyOf, httpEvent, offlineSigner } from "../support/fixtures.js";
 import { ownerRest, ownerS3, strictS3 } from "../support/integration.js";

@@ -8,7 +8,7 @@ import { S3MultipartStore } from "../../functions/adapters/s3-multipart-store.js
 import { S3ObjectStore } from "../../functions/adapters/s3-object-store.js";
 import { makeDeleteUploadHandler, makeDownloadHandler } from "../../functions/handlers/after-upload.js";
 import { makeSignMultipartHandler } from "../../functions/handlers/multipart.js";
-import { makeRecordHandler } from "../../functions/handlers/record.js";
+import { makeRecordHandler } from "../../functions/handlers/record-upload.js";
 import { makeSignPutHandler } from "../../functions/handlers/sign.js";
 import type { HttpEvent } from "../../functions/http.js";
 import type { SignMultipartResponse, SignPutResponse } from "../../functions/schemas.js";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3ObjectStore } from "../../functions/adapters/s3-object-store.js";
 import { CONTENT_SAMPLE_BYTES } from "../../functions/domain/content.js";
 import { parseProfiles } from "../../functions/domain/profiles.js";
-import { makeRecordHandler } from "../../functions/handlers/record.js";
+import { makeRecordHandler } from "../../functions/handlers/record-upload.js";
 import { makeSignPutHandler } from "../../functions/handlers/sign.js";
 import { toAwsS3Event } from "../../local/s3-events.js";
 import type { SignPutResponse } from "../../functions/schemas.js";

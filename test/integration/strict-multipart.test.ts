@@ -12,7 +12,7 @@ import { S3MultipartStore } from "../../functions/adapters/s3-multipart-store.js
 import { S3ObjectStore } from "../../functions/adapters/s3-object-store.js";
 import { parseProfiles } from "../../functions/domain/profiles.js";
 import { makeCompleteHandler, makeListPartsHandler, makeSignMultipartHandler, makeSignPartsHandler } from "../../functions/handlers/multipart.js";
-import { makeRecordHandler } from "../../functions/handlers/record.js";
+import { makeRecordHandler } from "../../functions/handlers/record-upload.js";
 import type { HttpEvent } from "../../functions/http.js";
 import type { SignMultipartResponse, SignPartsResponse } from "../../functions/schemas.js";
 import { toAwsS3Event } from "../../local/s3-events.js";

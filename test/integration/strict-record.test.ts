@@ -5,7 +5,7 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3ObjectStore } from "../../functions/adapters/s3-object-store.js";
-import { makeRecordHandler } from "../../functions/handlers/record.js";
+import { makeRecordHandler } from "../../functions/handlers/record-upload.js";
 import { makeSignPostHandler, makeSignPutHandler } from "../../functions/handlers/sign.js";
 import { toAwsS3Event } from "../../local/s3-events.js";
 import type { SignPostResponse, SignPutResponse } from "../../functions/schemas.js";

@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 import { describe, expect, it } from "vitest";
 import { EventBridgePublisher } from "../../functions/adapters/eventbridge-publisher.js";
 import { CompletionEventDetail, transitionEvent, type CompletionEvent, type EventPublisher } from "../../functions/domain/events.js";
-import { makePublishHandler } from "../../functions/handlers/publish.js";
+import { makePublishHandler } from "../../functions/handlers/publish-events.js";
 import type { Ticket } from "../../functions/schemas.js";
 import { EXAMPLE_CREDENTIALS } from "../support/fixtures.js";
 import { wireServer, type Answer } from "../support/wire.js";

@@ -191,7 +191,7 @@ describe("public handlers", () => {
     vi.stubEnv("BUCKET_NAME", "uploads");
     vi.stubEnv("TABLE_NAME", "tickets");
     vi.stubEnv("PROFILES", JSON.stringify(DEMO_PROFILES));
-    const { handler } = await import("../../functions/public.js");
+    const { handler } = await import("../../functions/entries/public.js");
     vi.unstubAllEnvs();
     const call = (routeKey: string) => handler({ ...httpEvent(), routeKey, rawPath: routeKey.split(" ")[1] ?? "/x" }) as Promise<{ statusCode: number; body: string }>;
     expect(bodyOf(await call("GET /health"))).toEqual({ status: "ok" });

@@ -5,7 +5,7 @@ import { fileUrls, servedKey, servedPath, servingChange } from "../../functions/
 import { publicProfiles } from "../../functions/domain/profiles.js";
 import { parseProfiles } from "../../functions/domain/profiles.js";
 import { ticketView } from "../../functions/domain/uploads.js";
-import { makePublishHandler, type PublicFileDeps } from "../../functions/handlers/publish.js";
+import { makePublishHandler, type PublicFileDeps } from "../../functions/handlers/publish-events.js";
 import type { FileServer } from "../../functions/ports.js";
 import type { Ticket } from "../../functions/schemas.js";
 

@@ -5,7 +5,7 @@ import { decodeEventKey } from "../../functions/domain/keys.js";
 import { encodeEventKey, toAwsS3Event } from "../../local/s3-events.js";
 import { signPost, signPut } from "../../functions/domain/sign.js";
 import { QuotaExceededError } from "../../functions/errors.js";
-import { makeRecordHandler, readS3Event } from "../../functions/handlers/record.js";
+import { makeRecordHandler, readS3Event } from "../../functions/handlers/record-upload.js";
 import type { ObjectInfo } from "../../functions/ports.js";
 import { MemoryObjectStore, MemoryTicketStore, memoryDeps } from "../support/fixtures.js";
 

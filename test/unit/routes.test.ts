@@ -33,7 +33,7 @@ describe("the route table", () => {
   });
 
   it("names Lambda entries that exist, each with a handler export file", () => {
-    for (const entry of httpEntries()) expect(existsSync(new URL(`../../functions/${entry}.ts`, import.meta.url)), entry).toBe(true);
+    for (const entry of httpEntries()) expect(existsSync(new URL(`../../functions/entries/${entry}.ts`, import.meta.url)), entry).toBe(true);
   });
 
   it.each(routes.map((r) => [r.id, r] as const))("%s: its handler validates with the very schemas, auth and body limit the table names", (id, route) => {
@@ -52,7 +52,7 @@ describe("the route table", () => {
     vi.stubEnv("BUCKET_NAME", "uploads");
     vi.stubEnv("TABLE_NAME", "tickets");
     vi.stubEnv("PROFILES", JSON.stringify(DEMO_PROFILES));
-    const { handler } = await import("../../functions/public.js");
+    const { handler } = await import("../../functions/entries/public.js");
     vi.unstubAllEnvs();
     for (const route of routes.filter((r) => r.entry === "public")) {
       const result = await handler({ ...httpEvent(), routeKey: routeKey(route), rawPath: route.path });

@@ -1,8 +1,8 @@
-import { uppyDeps } from "./deps.js";
+import { uppyDeps } from "../deps.js";
 import {
   makeUppyAbortHandler, makeUppyCompleteHandler, makeUppyCreateHandler, makeUppyListPartsHandler, makeUppyParamsHandler, makeUppySignPartHandler,
-} from "./handlers/uppy.js";
-import { dispatch } from "./http.js";
+} from "../handlers/uppy.js";
+import { dispatch } from "../http.js";
 
 const deps = uppyDeps();
 

@@ -1,6 +1,6 @@
-import { multipartDeps } from "./deps.js";
-import { makeCompleteHandler, makeListPartsHandler, makeSignMultipartHandler, makeSignPartsHandler } from "./handlers/multipart.js";
-import { dispatch } from "./http.js";
+import { multipartDeps } from "../deps.js";
+import { makeCompleteHandler, makeListPartsHandler, makeSignMultipartHandler, makeSignPartsHandler } from "../handlers/multipart.js";
+import { dispatch } from "../http.js";
 
 const { start, parts } = multipartDeps();
 

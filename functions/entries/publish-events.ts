@@ -1,9 +1,9 @@
 import * as z from "zod/mini";
-import { EventBridgePublisher } from "./adapters/eventbridge-publisher.js";
-import { PowertoolsMetricSink } from "./adapters/powertools-metrics.js";
-import { publicFileDeps } from "./adapters/public-file-deps.js";
-import { parseEnv } from "./config.js";
-import { makePublishHandler, type PublicFileDeps } from "./handlers/publish.js";
+import { EventBridgePublisher } from "../adapters/eventbridge-publisher.js";
+import { PowertoolsMetricSink } from "../adapters/powertools-metrics.js";
+import { publicFileDeps } from "../adapters/public-file-deps.js";
+import { parseEnv } from "../config.js";
+import { makePublishHandler, type PublicFileDeps } from "../handlers/publish-events.js";
 
 const Env = z.object({
   BUCKET_NAME: z.string().check(z.minLength(3)),

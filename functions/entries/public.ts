@@ -1,6 +1,6 @@
-import { loadConfig } from "./config.js";
-import { makeHealthHandler, makeOpenApiHandler, makeProfilesHandler } from "./handlers/public.js";
-import { dispatch } from "./http.js";
+import { loadConfig } from "../config.js";
+import { makeHealthHandler, makeOpenApiHandler, makeProfilesHandler } from "../handlers/public.js";
+import { dispatch } from "../http.js";
 
 /**
  * Lambda entry for the unauthenticated routes: `GET /health`, `GET /profiles`,

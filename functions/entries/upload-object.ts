@@ -1,6 +1,6 @@
-import { afterUploadDeps } from "./deps.js";
-import { makeDeleteUploadHandler, makeDownloadHandler } from "./handlers/after-upload.js";
-import { dispatch } from "./http.js";
+import { afterUploadDeps } from "../deps.js";
+import { makeDeleteUploadHandler, makeDownloadHandler } from "../handlers/after-upload.js";
+import { dispatch } from "../http.js";
 
 const deps = afterUploadDeps();
 

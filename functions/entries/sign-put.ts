@@ -1,5 +1,5 @@
-import { signPutDeps } from "./deps.js";
-import { makeSignPutHandler } from "./handlers/sign.js";
+import { signPutDeps } from "../deps.js";
+import { makeSignPutHandler } from "../handlers/sign.js";
 
 /** Lambda entry for `POST /sign/put`; clients are built once per container. */
 export const handler = makeSignPutHandler(signPutDeps());
