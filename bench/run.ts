@@ -29,12 +29,14 @@ import { systemClock, ulidIds } from "../functions/deps.js";
 import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
 import { parseProfiles } from "../functions/domain/profiles.js";
 import { signMultipart, signPut } from "../functions/domain/sign.js";
-import { makeDownloadHandler } from "../functions/handlers/after-upload.js";
+import { makeDownloadHandler } from "../functions/handlers/upload-object.js";
 import { makeSignPartsHandler } from "../functions/handlers/multipart.js";
 import { makePublishHandler } from "../functions/handlers/publish-events.js";
 import { makeRecordHandler } from "../functions/handlers/record-upload.js";
-import { makeSignPostHandler, makeSignPutHandler } from "../functions/handlers/sign.js";
-import { makeGetUploadHandler, makeListUploadsHandler } from "../functions/handlers/uploads.js";
+import { makeSignPostHandler } from "../functions/handlers/sign-post.js";
+import { makeSignPutHandler } from "../functions/handlers/sign-put.js";
+import { makeGetUploadHandler } from "../functions/handlers/get-upload.js";
+import { makeListUploadsHandler } from "../functions/handlers/list-uploads.js";
 import type { HttpEvent } from "../functions/http.js";
 import { logger } from "../functions/log.js";
 import type { ObjectInfo, PostSigner, PostSigningRequest, PutSigner, TicketWriter } from "../functions/ports.js";
@@ -212,7 +214,7 @@ async function multipartBatch() {
   const tickets = new MemoryTicketStore();
   const base = { profiles: PROFILES, clock: systemClock };
   const started = await signMultipart(
-    { ...base, tickets, ids: ulidIds, signer: undefined, multipart },
+    { ...base, writer: tickets, ids: ulidIds, multipart },
     principal,
     { profile: "video", filename: "film.mp4", contentType: "video/mp4", size: PARTS * 8 * MiB, partSize: 8 * MiB, metadata: {} } as never,
   );

@@ -24,7 +24,6 @@ export const json = (statusCode: number, body: unknown): HttpResult => ({
   body: JSON.stringify(body),
 });
 export const ok = (body: unknown) => json(200, body);
-export const created = (body: unknown) => json(201, body);
 
 /** Wraps a handler so that whatever it throws becomes a contract error response. */
 export function httpHandler(fn: HttpHandler): HttpHandler {
@@ -163,57 +162,6 @@ export function parseParams<S extends z.$ZodType>(event: HttpEvent, schema: S): 
   const result = safeParse(schema, event?.pathParameters ?? {});
   if (!result.success) throw new NotFoundError();
   return result.data;
-}
-
-/** What a route's handler validates; tests hold each one to its entry in `routes.ts`. */
-export interface EndpointSpec {
-  /** Whether the caller must be signed in (the principal is read from the token). */
-  readonly auth: boolean;
-  readonly body?: z.$ZodType;
-  readonly query?: z.$ZodType;
-  readonly params?: z.$ZodType;
-  /** @default MAX_BODY_BYTES */
-  readonly bodyLimit?: number;
-}
-
-type Parsed<S> = S extends z.$ZodType ? z.output<S> : undefined;
-
-/** A request as a handler sees it: the caller and every input, validated. */
-export interface EndpointRequest<S extends EndpointSpec> {
-  event: HttpEvent;
-  user: S["auth"] extends true ? Principal : undefined;
-  body: Parsed<S["body"]>;
-  query: Parsed<S["query"]>;
-  params: Parsed<S["params"]>;
-}
-
-/** A route's handler, carrying the spec it validates with. */
-export type Endpoint<S extends EndpointSpec = EndpointSpec> = HttpHandler & { readonly spec: S };
-
-/**
- * A route's handler: the caller (401), path (404), query and body (400/413/422) are read and
- * validated with `spec` in that order, then `fn` runs; whatever it throws becomes the contract's
- * error answer.
- */
-export function endpoint<const S extends EndpointSpec>(spec: S, fn: (request: EndpointRequest<S>) => Promise<HttpResult>): Endpoint<S> {
-  const handler = httpHandler(async (event) => {
-    const user = spec.auth ? principalFrom(event) : undefined;
-    const params = spec.params ? parseParams(event, spec.params) : undefined;
-    const query = spec.query ? parseQuery(event, spec.query) : undefined;
-    const body = spec.body ? parseBody(event, spec.body, spec.bodyLimit) : undefined;
-    return fn({ event, user, body, query, params } as EndpointRequest<S>);
-  });
-  return Object.assign(handler, { spec });
-}
-
-/**
- * One Lambda entry for several routes: the handler of `event.routeKey`, else the contract's
- * 404 (the API's `$default` route lands here too).
- */
-export function dispatch(handlers: Readonly<Record<string, HttpHandler>>): HttpHandler {
-  return async (event) =>
-    handlers[event?.routeKey]?.(event) ??
-    errorResponse(new NotFoundError(`No route for ${event?.requestContext?.http?.method} ${event?.rawPath}.`));
 }
 
 function toDetails(issue: z.$ZodIssue): ErrorDetail[] {

@@ -22,7 +22,7 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
-import { routeKey, routes, type HttpEntry, type Route } from "../functions/routes.js";
+import { routeKey, routes, type HttpEntry, type EntryRoute } from "../functions/routes.js";
 import { ApiGatewayv2DomainProperties } from "aws-cdk-lib/aws-route53-targets";
 import { alarmOnAny } from "./alarms.js";
 import { aliasRecords, checkCustomDomain, type CustomDomain } from "./custom-domain.js";
@@ -36,7 +36,7 @@ export interface UploadApiProps {
   /** The function of each entry the routes name. */
   readonly functions: UploadApiFunctions;
   /** The routes to serve. @default routes (the whole table of `functions/routes.ts`) */
-  readonly routes?: readonly Route[];
+  readonly routes?: readonly EntryRoute[];
   /** Guards every route but `GET /health` and `GET /profiles`. */
   readonly authorizer: IHttpRouteAuthorizer;
   /** Browser origins allowed to call the API. @default [] (no CORS) */
@@ -70,7 +70,7 @@ export class UploadApi extends Construct {
       this.customHost = props.domain.domainName;
     }
     const origins = validateCorsOrigins(props.corsOrigins ?? []);
-    const table: readonly Route[] = props.routes ?? routes;
+    const table: readonly EntryRoute[] = props.routes ?? routes;
     this.api = new HttpApi(this, "HttpApi", {
       description: "upload-broker: presigned S3 upload tickets",
       createDefaultStage: false,

@@ -36,6 +36,7 @@ import { UploadApi } from "./upload-api.js";
 import { UploadAuth } from "./upload-auth.js";
 import { UploadBucket, type UploadBucketOverrides } from "./upload-bucket.js";
 import { UploadFunction, type FunctionEntry } from "./upload-function.js";
+import type { Access } from "../functions/route.js";
 import { httpEntries, routeKey, routes, type HttpEntry, type Route } from "../functions/routes.js";
 
 /** A profile as an operator writes it (defaults may be left out); see docs/profiles.md. */
@@ -242,28 +243,25 @@ export class UploadBroker extends Construct {
   private grantLeastPrivilege(): void {
     const uploads = this.bucket.arnForObjects(`${UPLOADS_PREFIX}*`);
     const table = this.table.tableArn;
-    const allow = (entry: FunctionEntry, actions: string[], resources: string[]) =>
-      this.functions[entry].function.addToRolePolicy(new PolicyStatement({ actions, resources }));
+    const allow = (entry: FunctionEntry, actions: readonly string[], resources: readonly string[]) =>
+      this.functions[entry].function.addToRolePolicy(new PolicyStatement({ actions: [...actions], resources: [...resources] }));
 
-    // Presigned requests carry the signer's permissions, so the sign role's PutObject on
-    // uploads/* is exactly what a URL can do, and no more.
-    // Tickets, and with a quota the counters in the same transaction (TransactWriteItems is
-    // authorized by the actions of its items).
-    for (const entry of ["sign-put", "sign-post"] as const) {
-      allow(entry, ["s3:PutObject"], [uploads]);
-      allow(entry, ["dynamodb:PutItem", "dynamodb:UpdateItem"], [table]);
+    // Functions with a grant under the uploads/ prefix.
+    const objectUsers: FunctionEntry[] = ["record-upload", "scan-result", "sweep"];
+    // The HTTP functions: what their routes declare they call (functions/route.ts `Access`).
+    for (const entry of httpEntries()) {
+      const access = routes.filter((route) => route.entry === entry).map((route) => route.access ?? {});
+      const union = (pick: (a: Access) => readonly string[] | undefined) => [...new Set(access.flatMap((a) => pick(a) ?? []))].sort();
+      for (const [actions, resources] of [
+        [union((a) => a.objects), [uploads]],
+        [union((a) => a.table), [table]],
+        [union((a) => a.ownerIndex), [`${table}/index/${TICKET_TABLE.ownerIndex}`]],
+      ] as const) {
+        if (actions.length > 0) allow(entry, actions, resources);
+      }
+      if (union((a) => a.objects).length > 0) objectUsers.push(entry);
     }
-    // Multipart: PutObject covers CreateMultipartUpload, the presigned UploadParts and
-    // CompleteMultipartUpload; the object is then checked (GetObject authorizes HeadObject) and
-    // deleted when it does not match.
-    allow("multipart", ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"], [uploads]);
-    allow("multipart", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]);
-    // Uppy: the same multipart calls, plus the POST policy its params route signs (PutObject).
-    allow("uppy", ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "s3:GetObject", "s3:DeleteObject"], [uploads]);
-    allow("uppy", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]);
-    // A download link carries the signer's GetObject; deletes delete or abort.
-    allow("upload-object", ["s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], [uploads]);
-    allow("upload-object", ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]);
+    // The event functions.
     // HeadObject is authorized by s3:GetObject.
     allow("record-upload", ["s3:GetObject", "s3:DeleteObject"], [uploads]);
     // UpdateItem also moves a quota's bytes; DeleteItem frees a pending slot.
@@ -272,9 +270,6 @@ export class UploadBroker extends Construct {
     allow("scan-result", ["s3:GetObject", "s3:DeleteObject"], [uploads]);
     // UpdateItem also moves a quota's bytes; DeleteItem frees a pending slot.
     allow("scan-result", ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]);
-    allow("get-upload", ["dynamodb:GetItem"], [table]);
-    allow("usage", ["dynamodb:GetItem", "dynamodb:BatchGetItem"], [table]);
-    allow("list-uploads", ["dynamodb:Query"], [`${table}/index/${TICKET_TABLE.ownerIndex}`]);
     // The sweeper: the sparse index, then what recording needs (HeadObject is s3:GetObject), an
     // abort for an expired multipart upload, and one ListObjectsV2 page under a POST ticket's prefix.
     allow("sweep", ["dynamodb:Query"], [`${table}/index/${TICKET_TABLE.sweepIndex}`]);
@@ -285,7 +280,7 @@ export class UploadBroker extends Construct {
     );
 
     const finding = resourceFinding(this, uploads);
-    for (const entry of ["sign-put", "sign-post", "multipart", "upload-object", "uppy", "record-upload", "scan-result", "sweep"] as const) {
+    for (const entry of objectUsers) {
       Validations.of(this.functions[entry].role).acknowledge({
         id: finding,
         reason: `Objects live only under the ${UPLOADS_PREFIX} prefix; the wildcard after it is the per-user, per-ticket key space the broker hands out, not a broader grant.`,

@@ -25,6 +25,8 @@ export interface LocalPublicFilesOptions {
 
 /** What the local server adds: the routes, and `fileUrl` for views and events (none without public profiles). */
 export interface LocalPublicFiles {
+  /** Where the files are served (`http://127.0.0.1:3000/files/`): the functions' `PUBLIC_FILES_URL`. */
+  url?: string;
   deps: { fileUrl?: FileUrls };
   routes: Array<{ method: string; path: string; auth: false; handler: HttpHandler }>;
 }
@@ -33,7 +35,8 @@ export const LOCAL_FILES_PATH = "/files";
 
 export function localPublicFiles(options: LocalPublicFilesOptions): LocalPublicFiles {
   if (publicProfileNames(options.profiles).length === 0) return { deps: {}, routes: [] };
-  const fileUrl = fileUrls(options.profiles, `${options.url}${LOCAL_FILES_PATH}/`);
+  const url = `${options.url}${LOCAL_FILES_PATH}/`;
+  const fileUrl = fileUrls(options.profiles, url);
   const handler = httpHandler(async (event) => {
     const { profile = "", uploadId = "", name = "" } = event.pathParameters ?? {};
     const ticket = ULID.test(uploadId) ? await options.tickets.get(uploadId) : undefined;
@@ -58,5 +61,5 @@ export function localPublicFiles(options: LocalPublicFilesOptions): LocalPublicF
     };
   });
   const path = `${LOCAL_FILES_PATH}/{profile}/{uploadId}/{name}`;
-  return { deps: { fileUrl }, routes: ["GET", "HEAD"].map((method) => ({ method, path, auth: false as const, handler })) };
+  return { url, deps: { fileUrl }, routes: ["GET", "HEAD"].map((method) => ({ method, path, auth: false as const, handler })) };
 }

@@ -8,18 +8,13 @@ import { isIPv6, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { dynamoClient, s3Client } from "../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../functions/adapters/dynamo-ticket-store.js";
-import { DynamoTicketWriter } from "../functions/adapters/dynamo-ticket-writer.js";
-import { S3MultipartStore } from "../functions/adapters/s3-multipart-store.js";
-import { S3ObjectStore } from "../functions/adapters/s3-object-store.js";
-import { S3Rest } from "../functions/adapters/s3-rest.js";
-import { s3Signer } from "../functions/adapters/s3-signer.js";
-import { systemClock, ulidIds } from "../functions/deps.js";
+import type { Config } from "../functions/config.js";
+import { ENTRY_DEPS, recordDeps, type Wiring } from "../functions/deps.js";
+import { HTTP_ENTRIES } from "../functions/routes.js";
 import { MAX_BODY_BYTES } from "../functions/domain/limits.js";
 import { AppError, BodyTooLargeError, ConfigError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../functions/errors.js";
-import { makeRouteHandlers } from "../functions/handlers/all.js";
 import { makeRecordHandler, readS3Event } from "../functions/handlers/record-upload.js";
 import { withTopLevelMessage } from "../functions/handlers/uppy.js";
-import { routes } from "../functions/routes.js";
 import { errorResponse, httpHandler, logUnexpected, ok, parseBody, parseJsonObject, type HttpHandler, type HttpResult } from "../functions/http.js";
 import { logger } from "../functions/log.js";
 import { createLocalAuth, DevTokenRequest } from "./auth.js";
@@ -97,26 +92,25 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
     },
   );
 
-  // No change stream here: every ticket change is published (logged, and POSTed to
-  // WEBHOOK_URL when set) as the deployed stack's stream would, without ever blocking.
+  // Every function's dependencies from the same composition root as the Lambdas', on the
+  // embedded (or given) endpoints. No change stream here: every ticket change is published
+  // (logged, and POSTed to WEBHOOK_URL when set) as the deployed stack's stream would, without
+  // ever blocking.
   const store = new DynamoTicketStore({ table: TABLE, region: config.region, endpoint: dynamoEndpoint, credentials: LOCAL_DYNAMO_CREDENTIALS });
   const files = localPublicFiles({ url, profiles: config.profiles, tickets: store, s3, bucket: config.bucket });
-  const tickets = publishingTicketStore(store, config.bucket, webhookPublisher(config.webhookUrl, logger, config.webhookSecret ? { secret: config.webhookSecret } : {}), (error) =>
-    logger.warn("completion event not published", { error: String(error) }),
-  files.deps.fileUrl);
-  const signer = s3Signer({ bucket: config.bucket, region: config.region, endpoint: s3Endpoint, credentials });
-  const writer = new DynamoTicketWriter({ table: TABLE, region: config.region, endpoint: dynamoEndpoint, credentials: LOCAL_DYNAMO_CREDENTIALS });
-  const sign = { profiles: config.profiles, signer, tickets: writer, clock: systemClock, ids: ulidIds };
-  const status = { tickets, clock: systemClock, ...files.deps };
-  const rest = new S3Rest({ bucket: config.bucket, region: config.region, endpoint: s3Endpoint, credentials });
-  const objects = new S3ObjectStore(rest);
-  const multipartStore = new S3MultipartStore(rest);
-  const multipart = {
-    start: { ...sign, multipart: multipartStore },
-    parts: { profiles: config.profiles, tickets, objects, multipart: multipartStore, signer, clock: systemClock, ...files.deps },
+  const publisher = webhookPublisher(config.webhookUrl, logger, config.webhookSecret ? { secret: config.webhookSecret } : {});
+  const published = (error: unknown) => logger.warn("completion event not published", { error: String(error) });
+  const functions: Config = {
+    bucket: config.bucket, table: TABLE, region: config.region, profiles: config.profiles, s3Endpoint, dynamoEndpoint, malwareScan: false,
+    ...(files.url ? { publicFilesUrl: files.url } : {}),
+  };
+  const wiring: Wiring = {
+    s3Credentials: credentials,
+    dynamoCredentials: LOCAL_DYNAMO_CREDENTIALS,
+    tickets: (tickets) => publishingTicketStore(tickets, config.bucket, publisher, published, files.deps.fileUrl),
   };
   // s3rver names a completed multipart upload `ObjectCreated:Post`: its event names prove nothing.
-  const record = makeRecordHandler({ bucket: config.bucket, tickets, objects, clock: systemClock, unreliableEventNames: !config.s3Endpoint, profiles: config.profiles });
+  const record = makeRecordHandler({ ...recordDeps(functions, wiring), unreliableEventNames: !config.s3Endpoint });
   const auth = await createLocalAuth(url);
   const demo = await demoAssets();
 
@@ -125,12 +119,13 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
     record(toAwsS3Event(event, { rawKeys: true })).catch((error: unknown) => logger.error("embedded S3 event failed", { error: String(error) }));
   };
 
-  // The contract's routes, from the table; then local mode's own.
-  const afterUpload = { tickets, objects, multipart: multipartStore, signer, clock: systemClock, ...files.deps };
-  const usage = { profiles: config.profiles, counters: store, clock: systemClock };
-  const handlers = makeRouteHandlers({ sign, status, multipart, afterUpload, usage });
+  // The API's routes, each entry as its Lambda builds it; then local mode's own.
+  const apiRoutes = HTTP_ENTRIES.flatMap((entry) => {
+    const handler = entry.handler(ENTRY_DEPS[entry.name](functions, wiring) as never);
+    return entry.endpoints.map(({ route }) => ({ method: route.method, path: route.path, auth: route.auth === "jwt", handler }));
+  });
   const table: LocalRoute[] = [
-    ...routes.map((route) => ({ method: route.method, path: route.path, auth: route.auth === "jwt", handler: handlers[route.id] })),
+    ...apiRoutes,
     // Local mode only: these routes do not exist in the deployed stack.
     {
       method: "POST", path: "/dev/token", auth: false,

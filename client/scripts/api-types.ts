@@ -28,9 +28,9 @@ export async function apiTypesSource(): Promise<string> {
   const properties: Record<string, Schema> = {};
   for (const route of routes) {
     const fields: Record<string, Schema> = {};
-    if ("params" in route) fields.params = jsonSchema(route.params, "input", components);
-    if ("query" in route) fields.query = jsonSchema(route.query, "input", components);
-    if ("body" in route) fields.body = jsonSchema(route.body, "input", components);
+    if (route.params) fields.params = jsonSchema(route.params, "input", components);
+    if (route.query) fields.query = jsonSchema(route.query, "input", components);
+    if (route.body) fields.body = jsonSchema(route.body, "input", components);
     fields.response = jsonSchema(route.response, "output", components);
     properties[route.id] = {
       description: `\`${route.method} ${route.path}\`: ${route.summary}`,

@@ -3,7 +3,7 @@
  * client/tsconfig.check.json` fails on any route whose body, query, path or answer differs.
  */
 import type * as z from "zod/v4/core";
-import type { routes } from "../../functions/routes.js";
+import type { TableRoute } from "../../functions/routes.js";
 import type { WebhookEvent } from "../../functions/domain/events.js";
 import type { ErrorBody } from "../../functions/schemas.js";
 import type { Routes, ErrorBody as ClientErrorBody, WebhookEvent as ClientWebhookEvent } from "../src/api-types.js";
@@ -20,7 +20,7 @@ type Same<A, B> = Equal<Shape<A>, Shape<B>>;
  */
 type Text<S extends z.$ZodType> = { [K in keyof z.input<S>]: K extends keyof z.output<S> ? z.output<S>[K] : z.input<S>[K] };
 
-type Route = (typeof routes)[number];
+type Route = TableRoute;
 /** What the schema of a route's field says: answers as output, queries and paths as above, the rest as input. */
 type Of<Id, Field extends string> = Extract<Route, { id: Id }> extends infer R
   ? R extends Record<Field, z.$ZodType>

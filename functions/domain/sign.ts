@@ -16,8 +16,11 @@ import {
 import type { Principal } from "./principal.js";
 import { assertContentType, assertMetadataKeys, assertMethod, profileFor } from "./profiles.js";
 
-/** What starting a multipart upload needs: the ticket writer and S3's multipart operations. */
-export type MultipartSignDeps = SignDeps<unknown> & { multipart: Pick<MultipartStore, "create" | "abort"> };
+/**
+ * What starting a multipart upload needs: the ticket writer and S3's multipart operations. The
+ * writer is `writer` (as in `UppyDeps`): the multipart function's `tickets` read and move tickets.
+ */
+export type MultipartSignDeps = Omit<SignDeps<unknown>, "tickets" | "signer"> & { writer: TicketWriter; multipart: Pick<MultipartStore, "create" | "abort"> };
 
 /**
  * Issues a presigned PUT: type, exact length, metadata, optional checksum and
@@ -109,7 +112,7 @@ export async function signMultipart(deps: MultipartSignDeps, principal: Principa
   const { filename, contentType, size: declaredSize } = input;
   try {
     const ticket = Object.assign(start.ticket, { key, method: "MULTIPART", filename, contentType, declaredSize, ...plan, s3UploadId } satisfies Partial<Ticket>);
-    await storeTicket(deps.tickets, profile, ticket, start.now);
+    await storeTicket(deps.writer, profile, ticket, start.now);
   } catch (error) {
     // No ticket (a store failure, or a quota refused it), no upload: S3 would bill the parts
     // of an upload nobody can complete.

@@ -1,5 +1,5 @@
 import { statusDeps } from "../deps.js";
-import { makeGetUploadHandler } from "../handlers/uploads.js";
+import { getUploadEntry } from "../handlers/get-upload.js";
 
 /** Lambda entry for `GET /uploads/{uploadId}`. */
-export const handler = makeGetUploadHandler(statusDeps());
+export const handler = getUploadEntry.handler(statusDeps());

@@ -1,5 +1,5 @@
 import { statusDeps } from "../deps.js";
-import { makeListUploadsHandler } from "../handlers/uploads.js";
+import { listUploadsEntry } from "../handlers/list-uploads.js";
 
 /** Lambda entry for `GET /uploads`. */
-export const handler = makeListUploadsHandler(statusDeps());
+export const handler = listUploadsEntry.handler(statusDeps());

@@ -1,5 +1,5 @@
 import { signPostDeps } from "../deps.js";
-import { makeSignPostHandler } from "../handlers/sign.js";
+import { signPostEntry } from "../handlers/sign-post.js";
 
-/** Lambda entry for `POST /sign/post`; clients are built once per container. */
-export const handler = makeSignPostHandler(signPostDeps());
+/** Lambda entry for `POST /sign/post`. */
+export const handler = signPostEntry.handler(signPostDeps());

@@ -1,5 +1,5 @@
 import { signPutDeps } from "../deps.js";
-import { makeSignPutHandler } from "../handlers/sign.js";
+import { signPutEntry } from "../handlers/sign-put.js";
 
-/** Lambda entry for `POST /sign/put`; clients are built once per container. */
-export const handler = makeSignPutHandler(signPutDeps());
+/** Lambda entry for `POST /sign/put`; dependencies are built once per container. */
+export const handler = signPutEntry.handler(signPutDeps());

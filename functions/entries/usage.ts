@@ -1,5 +1,5 @@
 import { usageDeps } from "../deps.js";
-import { makeUsageHandler } from "../handlers/usage.js";
+import { usageEntry } from "../handlers/usage.js";
 
 /** Lambda entry for `GET /usage`. */
-export const handler = makeUsageHandler(usageDeps());
+export const handler = usageEntry.handler(usageDeps());

@@ -1,19 +1,43 @@
+/**
+ * The unauthenticated routes: `GET /health`, `GET /profiles`, `GET /openapi.json`. Their
+ * entry also answers the API's `$default` route: every unknown route gets the contract's 404.
+ */
 import document from "../../openapi.json" with { type: "json" };
 import { publicProfiles } from "../domain/profiles.js";
-import { endpoint, ok } from "../http.js";
-import type { Profile } from "../schemas.js";
+import { ALWAYS, endpoint, httpEntry } from "../route.js";
+import { HealthResponse, OpenApiDocument, ProfilesResponse, type Profile } from "../schemas.js";
 
-/** `GET /profiles` (no auth) → the profiles clients may ask for, without their group lists. */
-export const makeProfilesHandler = (deps: { profiles: readonly Profile[] }) => {
-  const body = publicProfiles(deps.profiles);
-  return endpoint({ auth: false }, async () => ok(body));
-};
+export const makeHealthHandler = endpoint(
+  {
+    id: "health", method: "GET", path: "/health", auth: "none",
+    summary: "Liveness: the API answers.", status: 200, response: HealthResponse, errors: ALWAYS,
+  },
+  () => async () => ({ status: "ok" as const }),
+);
 
-/** `GET /health` (no auth). */
-export const makeHealthHandler = () => endpoint({ auth: false }, async () => ok({ status: "ok" }));
+/** Without the profiles' group lists. */
+export const makeProfilesHandler = endpoint(
+  {
+    id: "listProfiles", method: "GET", path: "/profiles", auth: "none",
+    summary: "The upload profiles clients may ask for (restricted ones are marked, their groups not shown).",
+    status: 200, response: ProfilesResponse, errors: ALWAYS,
+  },
+  (deps: { profiles: readonly Profile[] }) => {
+    const body = publicProfiles(deps.profiles);
+    return async () => body;
+  },
+);
 
 /**
- * `GET /openapi.json` (no auth): the committed document, which `npm run openapi` generates from
- * the route table (a test fails when it is out of date), so no function builds it at run time.
+ * The committed document, which `npm run openapi` generates from the routes (a test fails when
+ * it is out of date), so no function builds it at run time.
  */
-export const makeOpenApiHandler = () => endpoint({ auth: false }, async () => ok(document));
+export const makeOpenApiHandler = endpoint(
+  {
+    id: "openApi", method: "GET", path: "/openapi.json", auth: "none",
+    summary: "This API's OpenAPI 3.1 document.", status: 200, response: OpenApiDocument, errors: ALWAYS,
+  },
+  () => async () => document,
+);
+
+export const publicEntry = httpEntry("public", [makeHealthHandler, makeProfilesHandler, makeOpenApiHandler]);

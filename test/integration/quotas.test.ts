@@ -13,7 +13,8 @@ import { DynamoTicketStore } from "../../functions/adapters/dynamo-ticket-store.
 import { DynamoTicketWriter } from "../../functions/adapters/dynamo-ticket-writer.js";
 import { parseProfiles } from "../../functions/domain/profiles.js";
 import { usage } from "../../functions/domain/usage.js";
-import { makeSignPostHandler, makeSignPutHandler } from "../../functions/handlers/sign.js";
+import { makeSignPostHandler } from "../../functions/handlers/sign-post.js";
+import { makeSignPutHandler } from "../../functions/handlers/sign-put.js";
 import type { HttpEvent } from "../../functions/http.js";
 import type { SignDeps } from "../../functions/ports.js";
 import { LOCAL_DYNAMO_CREDENTIALS } from "../../local/embedded.js";

@@ -8,7 +8,7 @@ import { S3ObjectStore } from "../../functions/adapters/s3-object-store.js";
 import { CONTENT_SAMPLE_BYTES } from "../../functions/domain/content.js";
 import { parseProfiles } from "../../functions/domain/profiles.js";
 import { makeRecordHandler } from "../../functions/handlers/record-upload.js";
-import { makeSignPutHandler } from "../../functions/handlers/sign.js";
+import { makeSignPutHandler } from "../../functions/handlers/sign-put.js";
 import { toAwsS3Event } from "../../local/s3-events.js";
 import type { SignPutResponse } from "../../functions/schemas.js";
 import { bodyOf, httpEvent } from "../support/fixtures.js";

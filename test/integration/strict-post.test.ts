@@ -4,7 +4,7 @@
  * refuse because of the policy's conditions, with S3's status and code.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { makeSignPostHandler } from "../../functions/handlers/sign.js";
+import { makeSignPostHandler } from "../../functions/handlers/sign-post.js";
 import type { SignPostResponse } from "../../functions/schemas.js";
 import { bodyOf, httpEvent } from "../support/fixtures.js";
 import { documented } from "../support/openapi.js";

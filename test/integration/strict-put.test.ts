@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { makeSignPutHandler } from "../../functions/handlers/sign.js";
+import { makeSignPutHandler } from "../../functions/handlers/sign-put.js";
 import type { SignPutResponse } from "../../functions/schemas.js";
 import { bodyOf, httpEvent } from "../support/fixtures.js";
 import { documented } from "../support/openapi.js";

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { s3Client } from "../../functions/adapters/clients.js";
-import { makeSignPutHandler } from "../../functions/handlers/sign.js";
+import { makeSignPutHandler } from "../../functions/handlers/sign-put.js";
 import type { SignPutResponse } from "../../functions/schemas.js";
 import { bodyOf, httpEvent } from "../support/fixtures.js";
 import { s3Targets, strictDeps, strictS3 } from "../support/integration.js";

@@ -12,7 +12,8 @@ import { S3ObjectLister } from "../../functions/adapters/s3-object-lister.js";
 import { S3ObjectStore } from "../../functions/adapters/s3-object-store.js";
 import { signMultipart } from "../../functions/domain/sign.js";
 import { ticketView } from "../../functions/domain/uploads.js";
-import { makeSignPostHandler, makeSignPutHandler } from "../../functions/handlers/sign.js";
+import { makeSignPostHandler } from "../../functions/handlers/sign-post.js";
+import { makeSignPutHandler } from "../../functions/handlers/sign-put.js";
 import { makeSweepHandler } from "../../functions/handlers/sweep.js";
 import type { SignPostResponse, SignPutResponse } from "../../functions/schemas.js";
 import { bodyOf, httpEvent } from "../support/fixtures.js";
@@ -60,7 +61,7 @@ describe.skipIf(!strictS3)("sweeping lost S3 events on RGW", () => {
     const wrong = await signPut();
     await env.s3.send(new PutObjectCommand({ Bucket: env.bucket, Key: wrong.key, Body: png.slice(1), ContentType: "image/png", Metadata: { "upload-id": wrong.uploadId, caption: "hi" } }));
     const never = await signPut();
-    const started = await signMultipart({ ...env.deps, multipart }, { sub: "alice", groups: [] }, { profile: "document", filename: "big.pdf", contentType: "application/pdf", size: 20 * MiB });
+    const started = await signMultipart({ ...env.deps, writer: env.deps.tickets, multipart }, { sub: "alice", groups: [] }, { profile: "document", filename: "big.pdf", contentType: "application/pdf", size: 20 * MiB });
     const s3UploadId = (await env.tickets.get(started.uploadId))!.s3UploadId!;
 
     const past = new Date(Date.now() + 25 * 3600_000 + 16 * 60_000);

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { expect } from "vitest";
-import { routes, type Route } from "../../functions/routes.js";
+import { routes, type EntryRoute as Route } from "../../functions/routes.js";
 
 const document = JSON.parse(readFileSync(new URL("../../openapi.json", import.meta.url), "utf8")) as {
   paths: Record<string, Record<string, { responses: Record<string, { content?: { "application/json"?: { schema: unknown } } }> }>>;

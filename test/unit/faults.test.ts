@@ -63,7 +63,7 @@ describe("signing under faults", () => {
           ? signPut(deps, alice, { ...input, size: 2048, metadata: { caption: "hi" } })
           : method === "post"
             ? signPost(deps, alice, { profile: "avatar", contentType: "image/png", metadata: { caption: "hi" } })
-            : signMultipart(deps, alice, input)
+            : signMultipart({ ...deps, writer: deps.tickets }, alice, input)
         ).catch(() => undefined);
         if (signed) {
           const ticket = w.tickets.items.get(signed.uploadId);
@@ -127,7 +127,7 @@ describe("recording under faults", () => {
 
 /** A pending multipart ticket whose parts are all uploaded (`short`: one byte missing from the last part). */
 async function multipartUpload(w: World, short: boolean) {
-  const t = await signMultipart({ ...w.sign, multipart: w.multipart }, alice, { profile: "document", filename: "report.pdf", contentType: "application/pdf", size: 20 * MiB, metadata: {} });
+  const t = await signMultipart({ ...w.sign, writer: w.sign.tickets, multipart: w.multipart }, alice, { profile: "document", filename: "report.pdf", contentType: "application/pdf", size: 20 * MiB, metadata: {} });
   const ticket = w.tickets.items.get(t.uploadId)!;
   const parts = [];
   for (let n = 1; n <= t.partCount; n++) {

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { makeHealthHandler, makeProfilesHandler } from "../../functions/handlers/public.js";
-import { makeSignPostHandler, makeSignPutHandler } from "../../functions/handlers/sign.js";
+import { makeSignPostHandler } from "../../functions/handlers/sign-post.js";
+import { makeSignPutHandler } from "../../functions/handlers/sign-put.js";
 import { parseProfiles } from "../../functions/domain/profiles.js";
 import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
 import * as z from "zod/mini";
