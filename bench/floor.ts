@@ -1,7 +1,7 @@
 /**
  * The floors: what a presigned URL and a POST policy cost when written by hand with
  * node:crypto alone — for a URL one SHA-256 and five HMACs, for a policy its JSON, base64 and
- * five HMACs. Kept only here, as yardsticks: production signs with aws4 (PutPresigner,
+ * five HMACs. Kept only here, as yardsticks: production signs with aws4 (UrlPresigner,
  * PostPresigner), and `npm run bench` first checks that each floor signs exactly what the
  * presigner signs, so both measure the same work.
  */

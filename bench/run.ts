@@ -24,7 +24,7 @@ import { dynamoClient, s3Client } from "../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../functions/adapters/dynamo-ticket-store.js";
 import { DynamoTicketWriter } from "../functions/adapters/dynamo-ticket-writer.js";
 import { PostPresigner } from "../functions/adapters/post-presigner.js";
-import { PutPresigner } from "../functions/adapters/put-presigner.js";
+import { UrlPresigner } from "../functions/adapters/url-presigner.js";
 import { systemClock, ulidIds } from "../functions/deps.js";
 import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
 import { parseProfiles } from "../functions/domain/profiles.js";
@@ -147,13 +147,13 @@ const sdkSigner = {
 
 async function signing() {
   log("signing (compute)…");
-  const fast = new PutPresigner({ bucket, region, credentials });
+  const fast = new UrlPresigner({ bucket, region, credentials });
   const request = { key, contentType: "image/png", contentLength: 12345, metadata, expiresInSeconds: 300, signedAt };
   const origin = `https://${bucket}.s3.${region}.amazonaws.com`;
   const floorInput = { origin, path: `/${key}`, region, ...credentials, headers, expiresInSeconds: 300, signedAt };
   const signature = (url: string) => new URL(url).searchParams.get("X-Amz-Signature");
   if (signature(rawPresignPut(floorInput)) !== signature((await fast.presignPut(request)).url)) {
-    throw new Error("the SigV4 floor disagrees with PutPresigner: it would not be measuring the same work");
+    throw new Error("the SigV4 floor disagrees with UrlPresigner: it would not be measuring the same work");
   }
 
   // The POST floor signs what the sign-post handler hands PostPresigner: capture one request.
@@ -161,7 +161,7 @@ async function signing() {
   const postPresigner = new PostPresigner({ bucket, region, credentials });
   const fixedPost = new PostPresigner({ bucket, region, credentials, now: () => signedAt });
   const spy: PostSigner = { presignPost: (r) => ((captured ??= structuredClone(r)), postPresigner.presignPost(r)) };
-  const deps = { profiles: PROFILES, tickets: memoryTickets(), clock: systemClock, ids: ulidIds };
+  const deps = { profiles: PROFILES, writer: memoryTickets(), clock: systemClock, ids: ulidIds };
   await expectStatus("sign-post handler", () => makeSignPostHandler({ ...deps, signer: spy })(event(postBody)), 201);
   const postRequest = { ...captured!, signedAt };
   const postFloorInput = { url: `${origin}/`, bucket, region, ...credentials, ...postRequest, signedAt };
@@ -194,7 +194,7 @@ async function signing() {
     {
       "floor: raw SigV4 presign (node:crypto)": () => rawPresignPut({ ...floorInput, path: `/${freshKey()}`, signedAt: new Date() }),
       "baseline: getSignedUrl(S3Client, PutObjectCommand)": naive,
-      "PutPresigner.presignPut (aws4)": () => fast.presignPut({ ...request, key: freshKey(), signedAt: new Date() }),
+      "UrlPresigner.presignPut (aws4)": () => fast.presignPut({ ...request, key: freshKey(), signedAt: new Date() }),
       "sign-put handler, in-memory ports": () => put(putEvent),
       "floor: raw POST policy (node:crypto)": () => rawPresignPost({ ...postFloorInput, key: `${postRequest.key}.${n++}`, signedAt: new Date() }),
       "baseline: createPresignedPost(S3Client)": naivePost,
@@ -208,7 +208,7 @@ async function signing() {
 
 async function multipartBatch() {
   log(`multipart: one batch of ${PARTS} part URLs…`);
-  const signer = new PutPresigner({ bucket, region, credentials });
+  const signer = new UrlPresigner({ bucket, region, credentials });
   const objects = new MemoryObjectStore();
   const multipart = new MemoryMultipartStore(objects);
   const tickets = new MemoryTicketStore();
@@ -234,7 +234,7 @@ async function multipartBatch() {
     });
   const signature = (url: string) => new URL(url).searchParams.get("X-Amz-Signature");
   const viaSigner = await signer.presignPart({ key: ticket.key, s3UploadId: ticket.s3UploadId!, partNumber: 7, contentLength: 8 * MiB, expiresInSeconds: 3600, signedAt });
-  if (signature(partFloor(7, signedAt)) !== signature(viaSigner.url)) throw new Error("the part URL floor disagrees with PutPresigner.presignPart");
+  if (signature(partFloor(7, signedAt)) !== signature(viaSigner.url)) throw new Error("the part URL floor disagrees with UrlPresigner.presignPart");
 
   const origin2 = `https://${bucket}.s3.${region}.amazonaws.com`;
   let n = 0;
@@ -248,7 +248,7 @@ async function multipartBatch() {
         const at = new Date();
         for (let i = 1; i <= PARTS; i++) partFloor(i, at);
       },
-      [`PutPresigner.presignPart × ${PARTS}`]: () => {
+      [`UrlPresigner.presignPart × ${PARTS}`]: () => {
         const at = new Date();
         return Promise.all(partNumbers.map((partNumber) =>
           signer.presignPart({ key: ticket.key, s3UploadId: ticket.s3UploadId!, partNumber, contentLength: 8 * MiB, expiresInSeconds: 3600, signedAt: at })));
@@ -275,15 +275,15 @@ async function againstDynalite() {
     const client = dynamoClient({ region, endpoint, credentials });
     await ensureTable(client, table);
     const writer = new DynamoTicketWriter({ table, region, endpoint, credentials });
-    const deps = { profiles: PROFILES, tickets: writer, clock: systemClock, ids: ulidIds };
-    const put = makeSignPutHandler({ ...deps, signer: new PutPresigner({ bucket, region, credentials }) });
+    const deps = { profiles: PROFILES, writer, clock: systemClock, ids: ulidIds };
+    const put = makeSignPutHandler({ ...deps, signer: new UrlPresigner({ bucket, region, credentials }) });
     const post = makeSignPostHandler({ ...deps, signer: new PostPresigner({ bucket, region, credentials }) });
     // The naive design: the SDK's presigner and the document client's PutItem.
     const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     const sdkWriter: TicketWriter = {
       create: async (t) => void (await doc.send(new PutCommand({ TableName: table, Item: t, ConditionExpression: "attribute_not_exists(uploadId)" }))),
     };
-    const naivePut = makeSignPutHandler({ ...deps, tickets: sdkWriter, signer: sdkSigner as unknown as PutSigner });
+    const naivePut = makeSignPutHandler({ ...deps, writer: sdkWriter, signer: sdkSigner as unknown as PutSigner });
     await expectStatus("sign-put handler (dynalite)", () => put(event(putBody)), 201);
     await expectStatus("naive sign-put (dynalite)", () => naivePut(event(putBody)), 201);
     const timed = await timeInterleaved(
@@ -301,7 +301,7 @@ async function againstDynalite() {
     const store = new DynamoTicketStore({ table, region, endpoint, credentials });
     const objects = new Map<string, ObjectInfo>();
     const count = NS(500);
-    const signDeps = { ...deps, signer: new PutPresigner({ bucket, region, credentials }) };
+    const signDeps = { ...deps, signer: new UrlPresigner({ bucket, region, credentials }) };
     const made: Array<{ key: string; uploadId: string }> = [];
     for (let i = 0; i < 2 * count; i++) {
       const t = await signPut(signDeps, principal, putBody);
@@ -361,7 +361,7 @@ async function againstDynalite() {
     const listUploads = makeListUploadsHandler(statusDeps);
     const after = (signer: unknown) =>
       makeDownloadHandler({ tickets: store, clock: systemClock, signer, objects: undefined, multipart: undefined } as never);
-    const download = after(new PutPresigner({ bucket, region, credentials }));
+    const download = after(new UrlPresigner({ bucket, region, credentials }));
     const naiveDownload = after(sdkSigner);
     let i = 0;
     const idEvent = () => event(undefined, { body: undefined, pathParameters: { uploadId: made[1 + (i++ % (done - 1))]!.uploadId } });
@@ -406,8 +406,8 @@ async function quotas(local: Promise<DynamoLocal | undefined>) {
   try {
     const client = dynamoClient({ region, endpoint: server.endpoint, credentials });
     await ensureTable(client, table);
-    const deps = { profiles: PROFILES, tickets: new DynamoTicketWriter({ table, region, endpoint: server.endpoint, credentials }), clock: systemClock, ids: ulidIds };
-    const put = makeSignPutHandler({ ...deps, signer: new PutPresigner({ bucket, region, credentials }) });
+    const deps = { profiles: PROFILES, writer: new DynamoTicketWriter({ table, region, endpoint: server.endpoint, credentials }), clock: systemClock, ids: ulidIds };
+    const put = makeSignPutHandler({ ...deps, signer: new UrlPresigner({ bucket, region, credentials }) });
     const quotaBody = { ...putBody, profile: "avatar-quota" };
     await expectStatus("sign-put (quota)", () => put(event(quotaBody)), 201);
     const timed = await timeInterleaved(
@@ -547,7 +547,7 @@ function ratios() {
   const r: Record<string, number> = {
     "sign-put handler / SigV4 floor (target ≤ 5)": round(put / floor),
     "sign-put handler / naive SDK (target ≤ 0.15)": round(put / naive),
-    "PutPresigner / naive SDK": round(median("PutPresigner.presignPut (aws4)") / naive),
+    "UrlPresigner / naive SDK": round(median("UrlPresigner.presignPut (aws4)") / naive),
     "sign-post handler / POST policy floor (target ≤ 2)": round(median("sign-post handler, in-memory ports") / median("floor: raw POST policy (node:crypto)")),
     "PostPresigner / POST policy floor": round(median("PostPresigner.presignPost (aws4)") / median("floor: raw POST policy (node:crypto)")),
     "sign-post handler / naive createPresignedPost": round(median("sign-post handler, in-memory ports") / median("baseline: createPresignedPost(S3Client)")),

@@ -11,7 +11,7 @@ import { DynamoPendingIndex } from "./adapters/dynamo-pending-index.js";
 import { DynamoTicketStore } from "./adapters/dynamo-ticket-store.js";
 import { DynamoTicketWriter } from "./adapters/dynamo-ticket-writer.js";
 import { PostPresigner } from "./adapters/post-presigner.js";
-import { PutPresigner } from "./adapters/put-presigner.js";
+import { UrlPresigner } from "./adapters/url-presigner.js";
 import { S3MultipartStore } from "./adapters/s3-multipart-store.js";
 import { S3ObjectLister } from "./adapters/s3-object-lister.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
@@ -57,7 +57,7 @@ const where = (config: Config, credentials?: Credentials) => ({
   bucket: config.bucket, region: config.region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}), ...(credentials ? { credentials } : {}),
 });
 const s3 = (config: Config, wiring: Wiring) => new S3Rest(where(config, wiring.s3Credentials));
-const presigner = (config: Config, wiring: Wiring) => new PutPresigner(where(config, wiring.s3Credentials));
+const presigner = (config: Config, wiring: Wiring) => new UrlPresigner(where(config, wiring.s3Credentials));
 const table = (config: Config, wiring: Wiring) => ({
   table: config.table, region: config.region,
   ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}), ...(wiring.dynamoCredentials ? { credentials: wiring.dynamoCredentials } : {}),
@@ -77,14 +77,12 @@ export function publicDeps(config: Config = loadConfig()): { profiles: readonly 
 
 /** `POST /sign/put`: the PUT presigner and the ticket writer. */
 export function signPutDeps(config: Config = loadConfig(), wiring: Wiring = {}): SignDeps<PutSigner> {
-  const { writer, ...rest } = signing(config, wiring);
-  return { ...rest, tickets: writer, signer: presigner(config, wiring) };
+  return { ...signing(config, wiring), signer: presigner(config, wiring) };
 }
 
 /** `POST /sign/post`: the POST policy signer and the ticket writer. */
 export function signPostDeps(config: Config = loadConfig(), wiring: Wiring = {}): SignDeps<PostSigner> {
-  const { writer, ...rest } = signing(config, wiring);
-  return { ...rest, tickets: writer, signer: new PostPresigner(where(config, wiring.s3Credentials)) };
+  return { ...signing(config, wiring), signer: new PostPresigner(where(config, wiring.s3Credentials)) };
 }
 
 /** The multipart routes: S3's multipart operations, part URLs, tickets written, read and checked. */

@@ -244,7 +244,7 @@ export interface StatusDeps {
 export interface SignDeps<S = Signer> {
   profiles: readonly Profile[];
   signer: S;
-  tickets: TicketWriter;
+  writer: TicketWriter;
   clock: Clock;
   ids: Ids;
 }

@@ -50,7 +50,7 @@ const refusedParts = (error: unknown) =>
   /^(InvalidPart|InvalidPartOrder|EntityTooSmall|MalformedXML)$/.test((error as { name?: string }).name ?? "");
 
 /**
- * Multipart uploads (the part URLs are presigned by `PutPresigner`): CreateMultipartUpload,
+ * Multipart uploads (the part URLs are presigned by `UrlPresigner`): CreateMultipartUpload,
  * ListParts, CompleteMultipartUpload and AbortMultipartUpload as aws4-signed S3 requests
  * (s3-rest.ts) that wire tests hold to the SDK's commands, errors named as the SDK names them.
  */

@@ -16,11 +16,8 @@ import {
 import type { Principal } from "./principal.js";
 import { assertContentType, assertMetadataKeys, assertMethod, profileFor } from "./profiles.js";
 
-/**
- * What starting a multipart upload needs: the ticket writer and S3's multipart operations. The
- * writer is `writer` (as in `UppyDeps`): the multipart function's `tickets` read and move tickets.
- */
-export type MultipartSignDeps = Omit<SignDeps<unknown>, "tickets" | "signer"> & { writer: TicketWriter; multipart: Pick<MultipartStore, "create" | "abort"> };
+/** What starting a multipart upload needs: the ticket writer and S3's multipart operations. */
+export type MultipartSignDeps = Omit<SignDeps<unknown>, "signer"> & { multipart: Pick<MultipartStore, "create" | "abort"> };
 
 /**
  * Issues a presigned PUT: type, exact length, metadata, optional checksum and
@@ -50,7 +47,7 @@ export async function signPut(deps: SignDeps<PutSigner>, principal: Principal, i
   const { filename, contentType, size: declaredSize } = input;
   // The ticket expires with its URL, which may end sooner than the profile says (its credentials).
   const ticket = Object.assign(start.ticket, { key, method: "PUT", filename, contentType, declaredSize, expiresAt: signed.expiresAt } satisfies Partial<Ticket>);
-  await storeTicket(deps.tickets, profile, ticket, start.now);
+  await storeTicket(deps.writer, profile, ticket, start.now);
   return { uploadId: start.uploadId, key, method: "PUT", url: signed.url, headers: signed.headers, expiresAt: signed.expiresAt };
 }
 
@@ -82,7 +79,7 @@ export async function signPost(deps: SignDeps<PostSigner>, principal: Principal,
   const signed = await deps.signer.presignPost({ key, fields, conditions, expiresInSeconds: profile.expiresInSeconds, signedAt: start.now });
   const named = input.filename === undefined ? {} : { filename: input.filename };
   const ticket = Object.assign(start.ticket, { key, method: "POST", contentType, maxBytes, expiresAt: signed.expiresAt } satisfies Partial<Ticket>, named);
-  await storeTicket(deps.tickets, profile, ticket, start.now);
+  await storeTicket(deps.writer, profile, ticket, start.now);
   return {
     uploadId: start.uploadId,
     key,

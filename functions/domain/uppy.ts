@@ -74,7 +74,7 @@ export async function uppyParams(deps: UppyDeps, principal: Principal, profileNa
   const profile = profileFor(deps.profiles, profileName, principal);
   const metadata = pickMetadata(profile, query.metadata);
   const signed = await signPost(
-    { profiles: deps.profiles, signer: deps.signer, tickets: deps.writer, clock: deps.clock, ids: deps.ids },
+    { profiles: deps.profiles, signer: deps.signer, writer: deps.writer, clock: deps.clock, ids: deps.ids },
     principal,
     { profile: profile.name, filename: query.filename, contentType: query.type, metadata },
   );

@@ -28,7 +28,7 @@ describe("npm run bench -- --quick --json FILE", () => {
     const timed = [
       "floor: raw SigV4 presign (node:crypto)",
       "baseline: getSignedUrl(S3Client, PutObjectCommand)",
-      "PutPresigner.presignPut (aws4)",
+      "UrlPresigner.presignPut (aws4)",
       "sign-put handler, in-memory ports",
       "sign-post handler, in-memory ports",
       "floor: raw POST policy (node:crypto)",
@@ -36,7 +36,7 @@ describe("npm run bench -- --quick --json FILE", () => {
       "PostPresigner.presignPost (aws4)",
       "floor: 100 × raw SigV4 presign (PUT)",
       "floor: 100 raw part presigns (UploadPart)",
-      "PutPresigner.presignPart × 100",
+      "UrlPresigner.presignPart × 100",
       "sign-parts handler (100 parts), in-memory ports",
       "sign-put handler, dynalite tickets",
       "sign-post handler, dynalite tickets",

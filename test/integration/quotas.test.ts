@@ -65,7 +65,7 @@ describe.each(stores)("quotas against $name", ({ endpoint }) => {
     writer = new DynamoTicketWriter({ table, region: "us-east-1", endpoint: endpoint!, credentials: LOCAL_DYNAMO_CREDENTIALS });
     let id = 0;
     const deps: SignDeps = {
-      profiles, signer: offlineSigner(), tickets: writer, clock: { now: () => now },
+      profiles, signer: offlineSigner(), writer: writer, clock: { now: () => now },
       ids: { next: () => `01KB${String(Date.now() % 1e9).padStart(9, "0")}${String(id++).padStart(13, "0")}`.replace(/[ILOU]/g, "0").slice(0, 26) },
     };
     put = documented("signPut", makeSignPutHandler(deps));
@@ -194,7 +194,7 @@ describe.each(stores)("quotas against $name", ({ endpoint }) => {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const signer = s3Signer({ bucket, region: strictS3!.region, endpoint: strictS3!.endpoint, credentials: strictS3! });
     const realNow = () => new Date();
-    const deps: SignDeps = { profiles, signer, tickets: writer, clock: { now: realNow }, ids: { next: () => ulid() } };
+    const deps: SignDeps = { profiles, signer, writer: writer, clock: { now: realNow }, ids: { next: () => ulid() } };
     const sub = user();
     const t = bodyOf(await makeSignPutHandler(deps)(httpEvent({ claims: { sub }, body: { profile: "bytes", filename: "a.png", contentType: "image/png", size: 3000 } })));
     const countedNow = () => usage({ profiles, counters: store, clock: { now: realNow } }, { sub, groups: [] }).then((u) => u.profiles.find((p) => p.profile === "bytes")!.bytes);

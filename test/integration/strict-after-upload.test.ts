@@ -53,7 +53,7 @@ describe.skipIf(!strictS3)("downloads and deletes against Ceph RGW", () => {
     download = documented("downloadUpload", makeDownloadHandler(deps));
     remove = documented("deleteUpload", makeDeleteUploadHandler(deps));
     signPut = documented("signPut", makeSignPutHandler(env.deps));
-    signMultipart = documented("signMultipart", makeSignMultipartHandler({ ...env.deps, writer: env.deps.tickets, profiles: [{ ...env.deps.profiles[0]!, methods: ["put", "multipart"] }], multipart }));
+    signMultipart = documented("signMultipart", makeSignMultipartHandler({ ...env.deps, writer: env.deps.writer, profiles: [{ ...env.deps.profiles[0]!, methods: ["put", "multipart"] }], multipart }));
     const record = makeRecordHandler({ bucket: env.bucket, tickets: env.tickets.store, objects, clock: env.deps.clock });
     notifications = await pushNotifications(strictS3!, env.s3, env.bucket, (body) => record(toAwsS3Event(body)));
   });

@@ -61,7 +61,7 @@ describe.each(s3Targets)("multipart uploads against $name", ({ s3: target }) => 
     const objects = new S3ObjectStore(env.rest);
     const multipart = new S3MultipartStore(env.rest);
     const parts = { profiles, tickets: env.tickets.store, objects, multipart, signer: env.deps.signer, clock: { now: () => now() } };
-    start = documented("signMultipart", makeSignMultipartHandler({ ...env.deps, writer: env.deps.tickets, multipart }));
+    start = documented("signMultipart", makeSignMultipartHandler({ ...env.deps, writer: env.deps.writer, multipart }));
     sign = documented("signParts", makeSignPartsHandler(parts));
     list = documented("listParts", makeListPartsHandler(parts));
     complete = documented("completeUpload", makeCompleteHandler(parts));

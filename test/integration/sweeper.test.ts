@@ -61,7 +61,7 @@ describe.skipIf(!strictS3)("sweeping lost S3 events on RGW", () => {
     const wrong = await signPut();
     await env.s3.send(new PutObjectCommand({ Bucket: env.bucket, Key: wrong.key, Body: png.slice(1), ContentType: "image/png", Metadata: { "upload-id": wrong.uploadId, caption: "hi" } }));
     const never = await signPut();
-    const started = await signMultipart({ ...env.deps, writer: env.deps.tickets, multipart }, { sub: "alice", groups: [] }, { profile: "document", filename: "big.pdf", contentType: "application/pdf", size: 20 * MiB });
+    const started = await signMultipart({ ...env.deps, writer: env.deps.writer, multipart }, { sub: "alice", groups: [] }, { profile: "document", filename: "big.pdf", contentType: "application/pdf", size: 20 * MiB });
     const s3UploadId = (await env.tickets.get(started.uploadId))!.s3UploadId!;
 
     const past = new Date(Date.now() + 25 * 3600_000 + 16 * 60_000);

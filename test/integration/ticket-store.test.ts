@@ -22,7 +22,7 @@ afterEach(() => vi.restoreAllMocks());
 describe("DynamoTicketStore", () => {
   it("updates only from the version it read, removes attributes set to undefined, and bumps the version", async () => {
     const { store, writer, get } = await ticketTable();
-    const handler = documented("signPut", makeSignPutHandler(memoryDeps({ tickets: writer }).deps));
+    const handler = documented("signPut", makeSignPutHandler(memoryDeps({ writer: writer }).deps));
     const { uploadId } = bodyOf(await handler(httpEvent()));
     expect(await store.update({ ...(await store.get(uploadId))!, version: 0 }, { status: "rejected", rejectReason: "too big" })).toBe(true);
     expect(await get(uploadId)).toMatchObject({ status: "rejected", rejectReason: "too big", version: 1 });
@@ -41,7 +41,7 @@ describe("DynamoTicketStore", () => {
 describe("DynamoTicketWriter (the sign functions' lean PutItem)", () => {
   it("writes exactly the ticket the SDK's document client reads back", async () => {
     const { writer, get } = await ticketTable();
-    const handler = documented("signPut", makeSignPutHandler(memoryDeps({ tickets: writer }).deps));
+    const handler = documented("signPut", makeSignPutHandler(memoryDeps({ writer: writer }).deps));
     const { uploadId } = bodyOf(await handler(httpEvent()));
     const ticket = Ticket.parse(await get(uploadId));
     expect(ticket).toMatchObject({ uploadId, status: "pending", declaredSize: 12345, metadata: { caption: "hi" }, version: 0 });
@@ -50,7 +50,7 @@ describe("DynamoTicketWriter (the sign functions' lean PutItem)", () => {
 
   it("refuses to overwrite a ticket, and leaves it as it was", async () => {
     const { writer, store, get } = await ticketTable();
-    const handler = documented("signPut", makeSignPutHandler({ ...memoryDeps({ tickets: writer }).deps, ids: { next: () => "01KAGX5Z2N3Q4R5S6T7V8W9XYZ" } }));
+    const handler = documented("signPut", makeSignPutHandler({ ...memoryDeps({ writer: writer }).deps, ids: { next: () => "01KAGX5Z2N3Q4R5S6T7V8W9XYZ" } }));
     expect((await handler(httpEvent())).statusCode).toBe(201);
     const first = await get("01KAGX5Z2N3Q4R5S6T7V8W9XYZ");
     await expect(writer.create({ ...first!, owner: "mallory" })).rejects.toThrow(/already exists/);
@@ -60,7 +60,7 @@ describe("DynamoTicketWriter (the sign functions' lean PutItem)", () => {
   it("fails the signing (500, no URL) when the table is missing", async () => {
     const missing = new DynamoTicketWriter({ table: "no-such-table", region: "us-east-1", endpoint: inject("dynamoEndpoint"), credentials: LOCAL_DYNAMO_CREDENTIALS });
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const result = await documented("signPut", makeSignPutHandler(memoryDeps({ tickets: missing }).deps))(httpEvent());
+    const result = await documented("signPut", makeSignPutHandler(memoryDeps({ writer: missing }).deps))(httpEvent());
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result)).toEqual({ error: { code: "internal", message: expect.any(String) } });
     // Logged once, with the cause the client is not shown.
@@ -137,7 +137,7 @@ describe("status routes over DynamoDB", () => {
     const { store, writer } = await ticketTable();
     let now = Date.parse("2026-11-21T10:00:00.000Z");
     const clock = { now: () => new Date(now) };
-    const sign = documented("signPut", makeSignPutHandler(memoryDeps({ tickets: writer, clock, ids: { next: () => monotonic(now) } }).deps));
+    const sign = documented("signPut", makeSignPutHandler(memoryDeps({ writer: writer, clock, ids: { next: () => monotonic(now) } }).deps));
     const mine: string[] = [];
     for (let i = 0; i < 9; i++) {
       now += 1000;

@@ -137,7 +137,7 @@ export function memoryDeps(overrides: Partial<SignDeps> & { profiles?: Profile[]
   const deps: SignDeps = {
     profiles: DEMO_PROFILES,
     signer: offlineSigner(),
-    tickets,
+    writer: tickets,
     clock: { now: () => NOW },
     ids: { next: () => next(NOW.getTime()) },
     ...overrides,

@@ -69,7 +69,7 @@ export async function strictDeps(profiles: Profile[] = DEMO_PROFILES, target: S3
   const deps: SignDeps = {
     profiles,
     signer: s3Signer({ bucket, region: target.region, endpoint: target.endpoint, credentials: target }),
-    tickets: tickets.writer,
+    writer: tickets.writer,
     clock: { now: () => new Date() },
     ids: { next: () => next() },
   };

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CREDENTIALS_MARGIN_SECONDS, resolveCredentials, signingSeconds, type Credentials } from "../../functions/adapters/aws.js";
 import { PostPresigner } from "../../functions/adapters/post-presigner.js";
-import { PutPresigner } from "../../functions/adapters/put-presigner.js";
+import { UrlPresigner } from "../../functions/adapters/url-presigner.js";
 import { signPost, signPut } from "../../functions/domain/sign.js";
 import { parseProfiles } from "../../functions/domain/profiles.js";
 import { EXAMPLE_CREDENTIALS } from "../support/fixtures.js";
@@ -23,7 +23,7 @@ describe("URLs never outlive their signing credentials", () => {
   afterEach(() => vi.unstubAllEnvs());
 
   it("cuts PUT, part and GET URLs to credentials that end sooner than asked", async () => {
-    const signer = new PutPresigner({ ...where, credentials: shortLived });
+    const signer = new UrlPresigner({ ...where, credentials: shortLived });
     const put = await signer.presignPut({ key: "k", contentType: "image/png", contentLength: 1, metadata: {}, expiresInSeconds: 300, signedAt });
     const part = await signer.presignPart({ key: "k", s3UploadId: "u", partNumber: 1, contentLength: 5, expiresInSeconds: 3600, signedAt });
     const get = await signer.presignGet({ key: "k", responseHeaders: {}, expiresInSeconds: 300, signedAt });
@@ -45,8 +45,8 @@ describe("URLs never outlive their signing credentials", () => {
   it("answers and stores the shorter expiresAt for PUT and POST tickets", async () => {
     const profiles = parseProfiles([{ name: "avatar", contentTypes: ["image/png"], maxBytes: 1000, expiresInSeconds: 900 }]);
     const stored: Array<{ expiresAt: string }> = [];
-    const deps = { profiles, tickets: { create: async (t: { expiresAt: string }) => void stored.push(t) }, clock: { now: () => signedAt }, ids: { next: () => "01KAGX5Z2N3Q4R5S6T7V8W9XYZ" } };
-    const put = await signPut({ ...deps, signer: new PutPresigner({ ...where, credentials: shortLived }) }, { sub: "alice", groups: [] }, { profile: "avatar", filename: "a.png", contentType: "image/png", size: 10 });
+    const deps = { profiles, writer: { create: async (t: { expiresAt: string }) => void stored.push(t) }, clock: { now: () => signedAt }, ids: { next: () => "01KAGX5Z2N3Q4R5S6T7V8W9XYZ" } };
+    const put = await signPut({ ...deps, signer: new UrlPresigner({ ...where, credentials: shortLived }) }, { sub: "alice", groups: [] }, { profile: "avatar", filename: "a.png", contentType: "image/png", size: 10 });
     const post = await signPost({ ...deps, signer: new PostPresigner({ ...where, credentials: shortLived }) }, { sub: "alice", groups: [] }, { profile: "avatar", filename: "a.png", contentType: "image/png" });
     expect([put.expiresAt, post.expiresAt]).toEqual([cap, cap]);
     expect(stored.map((t) => t.expiresAt)).toEqual([cap, cap]);
@@ -60,7 +60,7 @@ describe("URLs never outlive their signing credentials", () => {
     vi.stubEnv("AWS_SECRET_ACCESS_KEY", "secret");
     vi.stubEnv("AWS_CREDENTIAL_EXPIRATION", "2026-11-21T10:02:00Z");
     expect(resolveCredentials(undefined).expiration).toEqual(new Date("2026-11-21T10:02:00Z"));
-    const env = await new PutPresigner(where).presignPut({ key: "k", contentType: "image/png", contentLength: 1, metadata: {}, expiresInSeconds: 300, signedAt });
+    const env = await new UrlPresigner(where).presignPut({ key: "k", contentType: "image/png", contentLength: 1, metadata: {}, expiresInSeconds: 300, signedAt });
     expect(expires(env.url)).toBe(120 - CREDENTIALS_MARGIN_SECONDS);
   });
 });

@@ -29,7 +29,7 @@ function world() {
   const tickets = new IndexedTicketStore();
   const objects = new MemoryObjectStore();
   const multipart = new MemoryMultipartStore(objects);
-  const { deps } = memoryDeps({ tickets });
+  const { deps } = memoryDeps({ writer: tickets });
   return { tickets, objects, multipart, sign: deps };
 }
 type World = ReturnType<typeof world>;
@@ -127,7 +127,7 @@ describe("recording under faults", () => {
 
 /** A pending multipart ticket whose parts are all uploaded (`short`: one byte missing from the last part). */
 async function multipartUpload(w: World, short: boolean) {
-  const t = await signMultipart({ ...w.sign, writer: w.sign.tickets, multipart: w.multipart }, alice, { profile: "document", filename: "report.pdf", contentType: "application/pdf", size: 20 * MiB, metadata: {} });
+  const t = await signMultipart({ ...w.sign, writer: w.sign.writer, multipart: w.multipart }, alice, { profile: "document", filename: "report.pdf", contentType: "application/pdf", size: 20 * MiB, metadata: {} });
   const ticket = w.tickets.items.get(t.uploadId)!;
   const parts = [];
   for (let n = 1; n <= t.partCount; n++) {

@@ -169,7 +169,7 @@ describe("bodies are counted and decoded as bytes", () => {
   });
 
   it("answers 500 internal without leaking the cause when the ticket store fails", async () => {
-    const failing = makeSignPutHandler(memoryDeps({ tickets: failingStore("secret table arn:aws:dynamodb:xyz") }).deps);
+    const failing = makeSignPutHandler(memoryDeps({ writer: failingStore("secret table arn:aws:dynamodb:xyz") }).deps);
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const error = expectContractError(await failing(httpEvent()), 500, "internal");
     expect(logged).toHaveBeenCalledExactlyOnceWith(expect.objectContaining({ message: expect.stringContaining("secret table") }));

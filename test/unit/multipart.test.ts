@@ -95,7 +95,7 @@ describe("multipart follow-ups", () => {
     deps = { profiles, tickets: start.tickets, objects, multipart: s3, signer: start.deps.signer, clock: { now: () => now } };
   });
   const begin = (size = 12 * MiB) =>
-    signMultipart({ ...start.deps, writer: start.deps.tickets, multipart: s3 }, alice, { profile: "video", filename: "clip.mp4", contentType: "video/mp4", size, partSize: 5 * MiB, metadata: { title: "t" } });
+    signMultipart({ ...start.deps, writer: start.deps.writer, multipart: s3 }, alice, { profile: "video", filename: "clip.mp4", contentType: "video/mp4", size, partSize: 5 * MiB, metadata: { title: "t" } });
   const uploadAll = (id: string, size = 12 * MiB) => {
     const s3Id = start.tickets.items.get(id)!.s3UploadId!;
     const plan = planParts(size, 5 * MiB);
@@ -225,7 +225,7 @@ describe("multipart follow-ups", () => {
   it("aborts the S3 upload when the ticket cannot be written", async () => {
     const failing = memoryDeps({ profiles });
     failing.tickets.create = async () => { throw new Error("table down"); };
-    await expect(signMultipart({ ...failing.deps, writer: failing.deps.tickets, multipart: s3 }, alice, { profile: "video", filename: "a.mp4", contentType: "video/mp4", size: 10 })).rejects.toThrow(/table down/);
+    await expect(signMultipart({ ...failing.deps, writer: failing.deps.writer, multipart: s3 }, alice, { profile: "video", filename: "a.mp4", contentType: "video/mp4", size: 10 })).rejects.toThrow(/table down/);
     expect(s3.aborted).toHaveLength(1);
     expect(s3.uploads.size).toBe(0);
   });

@@ -88,7 +88,7 @@ describe("signPut", () => {
   });
 
   it("returns no URL when the ticket cannot be stored", async () => {
-    const { deps } = memoryDeps({ tickets: failingStore("table unavailable") });
+    const { deps } = memoryDeps({ writer: failingStore("table unavailable") });
     await expect(signPut(deps, alice, put)).rejects.toThrow("table unavailable");
   });
 

@@ -15,7 +15,7 @@ async function setup(count = 3) {
   let now = NOW.getTime();
   const clock = { now: () => new Date(now) };
   const next = monotonicFactory();
-  const { deps } = memoryDeps({ tickets, clock, ids: { next: () => next(now) } });
+  const { deps } = memoryDeps({ writer: tickets, clock, ids: { next: () => next(now) } });
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     now += 1000;

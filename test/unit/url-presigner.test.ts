@@ -3,7 +3,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { s3Client } from "../../functions/adapters/clients.js";
-import { PutPresigner, type PutPresignerOptions } from "../../functions/adapters/put-presigner.js";
+import { UrlPresigner, type UrlPresignerOptions } from "../../functions/adapters/url-presigner.js";
 import { ConfigError } from "../../functions/errors.js";
 import { EXAMPLE_CREDENTIALS } from "../support/fixtures.js";
 
@@ -11,7 +11,7 @@ const credentials = [
   EXAMPLE_CREDENTIALS,
   { accessKeyId: "ASIAEXAMPLE", secretAccessKey: "c2VjcmV0+/=", sessionToken: "IQoJb3JpZ2luX2VjE+/=long//token" },
 ];
-const targets: Array<Omit<PutPresignerOptions, "credentials">> = [
+const targets: Array<Omit<UrlPresignerOptions, "credentials">> = [
   { bucket: "uploads", region: "us-east-1" },
   { bucket: "my-uploads-123", region: "eu-west-1" },
   { bucket: "my.dotted.bucket", region: "eu-central-1" },
@@ -59,17 +59,17 @@ async function sdkUrl(i: Input) {
   return getSignedUrl(client, command, { expiresIn: i.expiresInSeconds, signingDate: i.signedAt, signableHeaders: names, unhoistableHeaders: names });
 }
 
-describe("PutPresigner", () => {
+describe("UrlPresigner", () => {
   it("refuses an endpoint path it would sign otherwise than it is sent", () => {
     for (const endpoint of ["http://127.0.0.1:7480/s3+gw/", "http://127.0.0.1:7480/s%7Egw", "http://127.0.0.1:7480/a b"]) {
-      expect(() => new PutPresigner({ bucket: "uploads", region: "us-east-1", endpoint }), endpoint).toThrow(ConfigError);
+      expect(() => new UrlPresigner({ bucket: "uploads", region: "us-east-1", endpoint }), endpoint).toThrow(ConfigError);
     }
   });
 
   it("produces exactly the URL the SDK's getSignedUrl produces, for any key, metadata, target and clock", async () => {
     await fc.assert(
       fc.asyncProperty(input, async (i) => {
-        const fast = await new PutPresigner({ ...i.target, credentials: i.credentials }).presignPut({
+        const fast = await new UrlPresigner({ ...i.target, credentials: i.credentials }).presignPut({
           key: i.key, contentType: i.contentType, contentLength: i.contentLength, metadata: i.metadata,
           ...(i.checksumSha256 ? { checksumSha256: i.checksumSha256 } : {}), ...(i.contentMd5 ? { contentMd5: i.contentMd5 } : {}),
           expiresInSeconds: i.expiresInSeconds, signedAt: i.signedAt,
@@ -84,7 +84,7 @@ describe("PutPresigner", () => {
   });
 });
 
-describe("PutPresigner.presignPart", () => {
+describe("UrlPresigner.presignPart", () => {
   const part = fc.record({
     target: fc.constantFrom(...targets),
     credentials: fc.constantFrom(...credentials),
@@ -101,7 +101,7 @@ describe("PutPresigner.presignPart", () => {
   it("produces exactly the URL getSignedUrl(UploadPartCommand) produces, the part's length and MD5 signed when given", async () => {
     await fc.assert(
       fc.asyncProperty(part, async (p) => {
-        const fast = await new PutPresigner({ ...p.target, credentials: p.credentials }).presignPart(p);
+        const fast = await new UrlPresigner({ ...p.target, credentials: p.credentials }).presignPart(p);
         const client = s3Client({ region: p.target.region, credentials: p.credentials, ...(p.target.endpoint ? { endpoint: p.target.endpoint } : {}) });
         const command = new UploadPartCommand({
           Bucket: p.target.bucket, Key: p.key, UploadId: p.s3UploadId, PartNumber: p.partNumber,
@@ -123,7 +123,7 @@ describe("PutPresigner.presignPart", () => {
   });
 });
 
-describe("PutPresigner.presignGet", () => {
+describe("UrlPresigner.presignGet", () => {
   const get = fc.record({
     target: fc.constantFrom(...targets),
     credentials: fc.constantFrom(...credentials),
@@ -138,7 +138,7 @@ describe("PutPresigner.presignGet", () => {
     await fc.assert(
       fc.asyncProperty(get, async (g) => {
         const disposition = `attachment; filename="x.png"; filename*=UTF-8''${encodeURIComponent(g.filename)}`;
-        const { url } = await new PutPresigner({ ...g.target, credentials: g.credentials }).presignGet({
+        const { url } = await new UrlPresigner({ ...g.target, credentials: g.credentials }).presignGet({
           key: g.key, responseHeaders: { "content-disposition": disposition, ...(g.contentType ? { "content-type": g.contentType } : {}) },
           expiresInSeconds: g.expiresInSeconds, signedAt: g.signedAt,
         });

@@ -1,9 +1,9 @@
 import aws4 from "aws4";
-import type { GetSigningRequest, PartSigningRequest, PresignedGet, PresignedPut, PutSigner, PutSigningRequest } from "../ports.js";
+import type { GetSigner, GetSigningRequest, PartSigner, PartSigningRequest, PresignedGet, PresignedPut, PutSigner, PutSigningRequest } from "../ports.js";
 import { signingCredentials, signingSeconds, type CredentialSource } from "./aws.js";
 import { encodeKey, location, uriEscape } from "./s3-location.js";
 
-export interface PutPresignerOptions {
+export interface UrlPresignerOptions {
   bucket: string;
   region: string;
   /** An S3-compatible endpoint (path-style addressing); AWS's regional endpoint when omitted. */
@@ -12,7 +12,7 @@ export interface PutPresignerOptions {
 }
 
 /**
- * Presigns PutObject with `aws4` (synchronous SigV4, signing keys cached per day): exactly
+ * Presigns URLs for PutObject, UploadPart and GetObject with `aws4` (synchronous SigV4, signing keys cached per day): exactly
  * the URL `getSignedUrl(s3, new PutObjectCommand(…))` produces for the same inputs and clock
  * (a property test holds it to that, character for character), at a tenth of its cost and
  * without the S3 client, its middleware stack or its endpoint rules in the bundle. The query
@@ -21,10 +21,10 @@ export interface PutPresignerOptions {
  * signed headers: no checksum parameters (aws-sdk-js-v3 #6810). A URL never outlives the
  * credentials that sign it (`X-Amz-Expires` is cut to their `expiration`, see `signingSeconds`).
  */
-export class PutPresigner implements PutSigner {
+export class UrlPresigner implements PutSigner, PartSigner, GetSigner {
   private readonly base: { host: string; origin: string; path: string };
 
-  constructor(private readonly options: PutPresignerOptions) {
+  constructor(private readonly options: UrlPresignerOptions) {
     this.base = location(options);
   }
 
