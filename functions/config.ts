@@ -32,7 +32,8 @@ export interface Config {
 }
 
 /**
- * Reads and validates the environment once. Nothing else reads `process.env`. Throws a
+ * Reads and validates the broker's environment once (publish-events reads its own variables
+ * with `parseEnv`; the AWS adapters read the runtime's credentials and endpoint overrides). Throws a
  * `ConfigError` naming every missing variable or bad profile, so a misconfigured function
  * fails at cold start instead of on a user's request.
  */

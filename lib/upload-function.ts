@@ -13,7 +13,7 @@ import { httpEntries, type HttpEntry } from "../functions/routes.js";
 import { alarmOnAny } from "./alarms.js";
 import { DEFAULT_LOG_RETENTION, DEFAULT_REMOVAL_POLICY } from "./secure-defaults.js";
 
-/** The Lambda entries under `functions/`: those the route table names, and the event handlers. */
+/** The Lambda entries under `functions/entries/`: those of the HTTP routes, and the event handlers. */
 export type FunctionEntry = HttpEntry | EventEntry;
 /** Entries that no route names: they handle events, not requests. */
 export type EventEntry = "record-upload" | "publish-events" | "sweep" | "scan-result";
@@ -62,7 +62,7 @@ export const BUNDLE_SETTINGS = {
 } as const;
 
 export interface UploadFunctionProps {
-  /** Which file under `functions/` this function runs (its `handler` export). */
+  /** Which file under `functions/entries/` this function runs (its `handler` export). */
   readonly entry: FunctionEntry;
   /** Shown in the console. @default - none */
   readonly description?: string;

@@ -1,7 +1,7 @@
 /**
- * The route table is the one place routes are listed: the handlers validate with the very
- * schemas it names, every Lambda entry exists and dispatches its routes, and the committed
- * OpenAPI document is the one the table generates, valid OpenAPI 3.1.
+ * The routes, declared once: ids and keys are unique, every Lambda entry file exists and
+ * dispatches exactly its routes, and the committed OpenAPI document is the one the routes
+ * generate, valid OpenAPI 3.1.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { validate, compileErrors } from "@readme/openapi-parser";
