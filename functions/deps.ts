@@ -16,6 +16,7 @@ import { S3MultipartStore } from "./adapters/s3-multipart-store.js";
 import { S3ObjectLister } from "./adapters/s3-object-lister.js";
 import { S3ObjectStore } from "./adapters/s3-object-store.js";
 import { S3Rest } from "./adapters/s3-rest.js";
+import type { AdminDeps } from "./domain/admin.js";
 import type { AfterUploadDeps } from "./domain/after-upload.js";
 import type { MultipartDeps } from "./domain/multipart.js";
 import type { ScanResultDeps } from "./domain/scan-result.js";
@@ -137,6 +138,11 @@ export function statusDeps(config: Config = loadConfig(), wiring: Wiring = {}): 
   return { tickets: ticketStore(config, wiring), clock: systemClock, ...viewUrls(config) };
 }
 
+/** The admin routes: what the delete, download, status and usage routes need, for any owner. */
+export function adminDeps(config: Config = loadConfig(), wiring: Wiring = {}): AdminDeps {
+  return { ...uploadObjectDeps(config, wiring), ...usageDeps(config, wiring), profiles: config.profiles };
+}
+
 type EntryOf<N extends HttpEntry> = Extract<(typeof HTTP_ENTRIES)[number], { name: N }>;
 
 /** Each HTTP entry's factory, checked against what its handlers need: local mode builds every entry from it. */
@@ -150,6 +156,7 @@ export const ENTRY_DEPS = {
   "upload-object": uploadObjectDeps,
   usage: usageDeps,
   uppy: uppyDeps,
+  admin: adminDeps,
 } satisfies { [N in HttpEntry]: (config: Config, wiring: Wiring) => EntryDeps<EntryOf<N>["endpoints"]> };
 
 /** What the record step needs (the S3 event function, and the multipart and Uppy complete routes through their own deps). */

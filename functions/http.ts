@@ -9,7 +9,7 @@ import type * as z from "zod/v4/core";
 import { decodeJwt } from "jose";
 import { principalFromClaims, type Principal } from "./domain/principal.js";
 import { MAX_BODY_BYTES } from "./domain/limits.js";
-import { AppError, BodyTooLargeError, InvalidJsonError, NotFoundError, QuotaExceededError, UnauthorizedError, ValidationError, type ErrorDetail } from "./errors.js";
+import { AppError, BodyTooLargeError, ForbiddenError, InvalidJsonError, NotFoundError, QuotaExceededError, UnauthorizedError, ValidationError, type ErrorDetail } from "./errors.js";
 
 /** An HTTP API (payload 2.0) event, with or without the JWT authorizer's context. */
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -88,6 +88,28 @@ export function principalFrom(event: HttpEvent): Principal {
     if (expected !== undefined && String(expected) !== claimText(payload[name])) throw new UnauthorizedError();
   }
   return principalFromClaims(payload);
+}
+
+/** Who signed an IAM-authorized request, as API Gateway's IAM authorizer names it. */
+export interface IamCaller {
+  /** The signer's ARN: an IAM user, or a role's session (`arn:aws:sts::…:assumed-role/…`). */
+  arn: string;
+  accountId: string;
+}
+
+/**
+ * The caller of an IAM-authorized route. API Gateway has verified the SigV4 signature and the
+ * caller's `execute-api:Invoke` permission before the function runs; an event without that
+ * authorizer's context (a JWT route's, or none) is refused with 403, so a user's token never
+ * reaches an admin route even if a route were misconfigured.
+ */
+export function iamCallerFrom(event: HttpEvent): IamCaller {
+  const context = event?.requestContext as { authorizer?: { iam?: { userArn?: unknown; accountId?: unknown } } } | undefined;
+  const iam = context?.authorizer?.iam;
+  if (typeof iam?.userArn !== "string" || iam.userArn === "" || typeof iam.accountId !== "string") {
+    throw new ForbiddenError("This route takes requests signed with AWS credentials (SigV4) only.");
+  }
+  return { arn: iam.userArn, accountId: iam.accountId };
 }
 
 /** API Gateway takes the token with or without the `Bearer` scheme. */

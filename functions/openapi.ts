@@ -10,6 +10,7 @@ import packageJson from "../package.json" with { type: "json" };
 import { routes, type ErrorStatus, type Route } from "./routes.js";
 import { CompletionEventDetail, WebhookEvent } from "./domain/events.js";
 import { ErrorBody, PublicProfile, TicketView } from "./schemas.js";
+import { AdminTicketView } from "./schemas/admin.js";
 
 /** The codes of the contract's error table, by status. */
 export const ERROR_CODES: Record<ErrorStatus, string[]> = {
@@ -31,6 +32,7 @@ type JsonSchema = Record<string, unknown>;
 /** The answers several routes share: written once under `components.schemas`, and named so in the client's types. */
 const COMPONENTS = new Map<$ZodType, string>([
   [TicketView, "TicketView"],
+  [AdminTicketView, "AdminTicketView"],
   [PublicProfile, "Profile"],
   [ErrorBody, "Error"],
   [WebhookEvent, "WebhookEvent"],
@@ -81,7 +83,7 @@ function operation(route: Route, components: Record<string, JsonSchema>) {
   return {
     operationId: route.id,
     summary: route.summary,
-    security: route.auth === "jwt" ? [{ bearerJwt: [] }] : [],
+    security: route.auth === "jwt" ? [{ bearerJwt: [] }] : route.auth === "iam" ? [{ sigv4: [] }] : [],
     ...(route.params || route.query ? { parameters: [...parameters(route.params, "path", components), ...parameters(route.query, "query", components)] } : {}),
     ...(route.body
       ? { requestBody: { required: true, description: `JSON, at most ${route.bodyLimit} bytes`, content: json(jsonSchema(route.body, "input", components)) } }
@@ -129,7 +131,15 @@ export function openApiDocument(table: readonly Route[] = routes) {
     paths,
     webhooks: { uploadEvent: webhook(schemas) },
     components: {
-      securitySchemes: { bearerJwt: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      securitySchemes: {
+        bearerJwt: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+        // API Gateway's IAM authorizer: the request is signed with AWS Signature Version 4 (service `execute-api`).
+        sigv4: {
+          type: "apiKey", in: "header", name: "Authorization",
+          description: "AWS Signature Version 4 (service `execute-api`) with credentials allowed `execute-api:Invoke` on the admin routes; see docs/api.md#admin-routes.",
+          "x-amazon-apigateway-authtype": "awsSigv4",
+        },
+      },
       schemas: Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b))),
     },
   };

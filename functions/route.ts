@@ -9,7 +9,7 @@
  */
 import type * as z from "zod/v4/core";
 import type { Principal } from "./domain/principal.js";
-import { errorResponse, json, parseBody, parseParams, parseQuery, principalFrom, httpHandler, type HttpEvent, type HttpHandler } from "./http.js";
+import { errorResponse, httpHandler, iamCallerFrom, json, parseBody, parseParams, parseQuery, principalFrom, type HttpEvent, type HttpHandler, type IamCaller } from "./http.js";
 import { NotFoundError } from "./errors.js";
 
 /** Statuses of the API's error table (docs/api.md). */
@@ -34,8 +34,11 @@ export interface Route {
   readonly method: "GET" | "POST" | "DELETE";
   /** API Gateway syntax: `/uploads/{uploadId}`. */
   readonly path: string;
-  /** `jwt`: behind the JWT authorizer (the caller is read from the token); `none`: public. */
-  readonly auth: "jwt" | "none";
+  /**
+   * `jwt`: behind the JWT authorizer (the caller is read from the token); `iam`: behind the IAM
+   * authorizer (SigV4 with AWS credentials: the admin routes); `none`: public.
+   */
+  readonly auth: "jwt" | "iam" | "none";
   readonly summary: string;
   readonly body?: z.$ZodType;
   readonly query?: z.$ZodType;
@@ -58,6 +61,8 @@ export interface Route {
 export const ALWAYS = [500] as const;
 /** What every route behind the JWT authorizer can answer on top of its own. */
 export const AUTHED = [401, ...ALWAYS] as const;
+/** What every IAM-authorized route can answer on top of its own (API Gateway's 403 for a bad or missing signature, too). */
+export const SIGNED = [403, ...ALWAYS] as const;
 /** What every JSON body can get wrong. */
 export const BODY = [400, 413, 422] as const;
 /** The routes that issue tickets: a script that loops over them fills a bucket; each gets its own limit. */
@@ -68,7 +73,7 @@ type Parsed<S> = S extends z.$ZodType ? z.output<S> : undefined;
 /** A request as a handler sees it: the caller and every input, validated by its route. */
 export interface EndpointRequest<R extends Route> {
   event: HttpEvent;
-  user: R["auth"] extends "jwt" ? Principal : undefined;
+  user: R["auth"] extends "jwt" ? Principal : R["auth"] extends "iam" ? IamCaller : undefined;
   body: Parsed<R["body"]>;
   query: Parsed<R["query"]>;
   params: Parsed<R["params"]>;
@@ -93,7 +98,7 @@ export function endpoint<const R extends Route, D = void>(
   const build = (deps: D): HttpHandler => {
     const fn = make(deps);
     return httpHandler(async (event) => {
-      const user = route.auth === "jwt" ? principalFrom(event) : undefined;
+      const user = route.auth === "jwt" ? principalFrom(event) : route.auth === "iam" ? iamCallerFrom(event) : undefined;
       const params = route.params ? parseParams(event, route.params) : undefined;
       const query = route.query ? parseQuery(event, route.query) : undefined;
       const body = route.body ? parseBody(event, route.body, route.bodyLimit) : undefined;

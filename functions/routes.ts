@@ -7,6 +7,7 @@
  * No CDK import. Lambda entries import their own handler module, never this list, so each
  * bundle carries only what it runs.
  */
+import { adminEntry } from "./handlers/admin.js";
 import { getUploadEntry } from "./handlers/get-upload.js";
 import { listUploadsEntry } from "./handlers/list-uploads.js";
 import { multipartEntry } from "./handlers/multipart.js";
@@ -22,7 +23,7 @@ export { routeKey, type ErrorStatus, type Route } from "./route.js";
 
 /** The Lambda entries that answer HTTP routes, in the API's order. */
 export const HTTP_ENTRIES = [
-  publicEntry, signPutEntry, signPostEntry, multipartEntry, getUploadEntry, uploadObjectEntry, usageEntry, listUploadsEntry, uppyEntry,
+  publicEntry, signPutEntry, signPostEntry, multipartEntry, getUploadEntry, uploadObjectEntry, usageEntry, listUploadsEntry, uppyEntry, adminEntry,
 ] as const;
 
 type Entries = (typeof HTTP_ENTRIES)[number];

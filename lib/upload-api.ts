@@ -17,6 +17,7 @@ import {
   type ThrottleSettings,
 } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { HttpIamAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -37,7 +38,7 @@ export interface UploadApiProps {
   readonly functions: UploadApiFunctions;
   /** The routes to serve. @default routes (the whole table of `functions/routes.ts`) */
   readonly routes?: readonly EntryRoute[];
-  /** Guards every route but `GET /health` and `GET /profiles`. */
+  /** Guards every user route (`auth: "jwt"`); the admin routes (`auth: "iam"`) are behind the IAM authorizer. */
   readonly authorizer: IHttpRouteAuthorizer;
   /** Browser origins allowed to call the API. @default [] (no CORS) */
   readonly corsOrigins?: readonly string[];
@@ -105,13 +106,15 @@ export class UploadApi extends Construct {
       if (!integrations.has(entry)) integrations.set(entry, new HttpLambdaIntegration(`${entry}Integration`, props.functions[entry]));
       return integrations.get(entry)!;
     };
+    // The admin routes: SigV4-signed requests whose signer may `execute-api:Invoke` them.
+    const iam = new HttpIamAuthorizer();
     for (const route of table) {
       const isPublic = route.auth === "none";
       const [created] = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: integration(route.entry),
-        authorizer: isPublic ? new HttpNoneAuthorizer() : props.authorizer,
+        authorizer: isPublic ? new HttpNoneAuthorizer() : route.auth === "iam" ? iam : props.authorizer,
       });
       if (isPublic && created) {
         Validations.of(created).acknowledge({

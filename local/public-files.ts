@@ -28,7 +28,7 @@ export interface LocalPublicFiles {
   /** Where the files are served (`http://127.0.0.1:3000/files/`): the functions' `PUBLIC_FILES_URL`. */
   url?: string;
   deps: { fileUrl?: FileUrls };
-  routes: Array<{ method: string; path: string; auth: false; handler: HttpHandler }>;
+  routes: Array<{ method: string; path: string; auth: "none"; handler: HttpHandler }>;
 }
 
 export const LOCAL_FILES_PATH = "/files";
@@ -61,5 +61,5 @@ export function localPublicFiles(options: LocalPublicFilesOptions): LocalPublicF
     };
   });
   const path = `${LOCAL_FILES_PATH}/{profile}/{uploadId}/{name}`;
-  return { url, deps: { fileUrl }, routes: ["GET", "HEAD"].map((method) => ({ method, path, auth: false as const, handler })) };
+  return { url, deps: { fileUrl }, routes: ["GET", "HEAD"].map((method) => ({ method, path, auth: "none" as const, handler })) };
 }

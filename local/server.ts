@@ -10,13 +10,14 @@ import { dynamoClient, s3Client } from "../functions/adapters/clients.js";
 import { DynamoTicketStore } from "../functions/adapters/dynamo-ticket-store.js";
 import type { Config } from "../functions/config.js";
 import { ENTRY_DEPS, recordDeps, type Wiring } from "../functions/deps.js";
-import { HTTP_ENTRIES } from "../functions/routes.js";
+import { HTTP_ENTRIES, type Route } from "../functions/routes.js";
 import { MAX_BODY_BYTES } from "../functions/domain/limits.js";
 import { AppError, BodyTooLargeError, ConfigError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../functions/errors.js";
 import { makeRecordHandler, readS3Event } from "../functions/handlers/record-upload.js";
 import { withTopLevelMessage } from "../functions/handlers/uppy.js";
 import { errorResponse, httpHandler, logUnexpected, ok, parseBody, parseJsonObject, type HttpHandler, type HttpResult } from "../functions/http.js";
 import { logger } from "../functions/log.js";
+import { verifyAdminRequest } from "./admin-auth.js";
 import { createLocalAuth, DevTokenRequest } from "./auth.js";
 import type { LocalConfig } from "./config.js";
 import { demoAssets } from "./demo/assets.js";
@@ -34,7 +35,7 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 interface LocalRoute {
   method: string;
   path: string;
-  auth: boolean;
+  auth: Route["auth"];
   handler: HttpHandler;
   pattern: RegExp;
 }
@@ -122,17 +123,17 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
   // The API's routes, each entry as its Lambda builds it; then local mode's own.
   const apiRoutes = HTTP_ENTRIES.flatMap((entry) => {
     const handler = entry.handler(ENTRY_DEPS[entry.name](functions, wiring) as never);
-    return entry.endpoints.map(({ route }) => ({ method: route.method, path: route.path, auth: route.auth === "jwt", handler }));
+    return entry.endpoints.map(({ route }) => ({ method: route.method, path: route.path, auth: route.auth, handler }));
   });
-  const table: LocalRoute[] = [
+  const table: LocalRoute[] = ([
     ...apiRoutes,
     // Local mode only: these routes do not exist in the deployed stack.
     {
-      method: "POST", path: "/dev/token", auth: false,
+      method: "POST", path: "/dev/token", auth: "none",
       handler: httpHandler(async (event) => ok({ token: await auth.mint(parseBody(event, DevTokenRequest)) })),
     },
     {
-      method: "POST", path: "/dev/s3-events", auth: false,
+      method: "POST", path: "/dev/s3-events", auth: "none",
       handler: httpHandler(async (event) => {
         const body = toAwsS3Event(parseJsonObject(event, MAX_REQUEST_BYTES));
         const { problems } = readS3Event(body);
@@ -142,11 +143,11 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
         return ok(await record(body));
       }),
     },
-    { method: "GET", path: "/.well-known/jwks.json", auth: false, handler: async () => ok(await auth.jwks()) },
+    { method: "GET", path: "/.well-known/jwks.json", auth: "none", handler: async () => ok(await auth.jwks()) },
     ...files.routes,
-    { method: "GET", path: "/", auth: false, handler: async () => demo.page },
-    { method: "GET", path: "/demo.js", auth: false, handler: async () => demo.script },
-  ].map((route) => ({ ...route, pattern: new RegExp(`^${route.path.replace(/\./g, "\\.").replace(/\{(\w+)\}/g, "(?<$1>[^/]+)")}$`) }));
+    { method: "GET", path: "/", auth: "none", handler: async () => demo.page },
+    { method: "GET", path: "/demo.js", auth: "none", handler: async () => demo.script },
+  ] satisfies Omit<LocalRoute, "pattern">[]).map((route) => ({ ...route, pattern: new RegExp(`^${route.path.replace(/\./g, "\\.").replace(/\{(\w+)\}/g, "(?<$1>[^/]+)")}$`) }));
 
   ready();
 
@@ -167,13 +168,23 @@ export async function startLocalServer(config: LocalConfig): Promise<LocalServer
     const body = await readBody(req);
     const match = matchRoute(table, req.method ?? "GET", path);
     if (!match) return send(res, errorResponse(new NotFoundError(`No route for ${req.method} ${path}.`)), origin);
-    const claims = match.route.auth ? await auth.verify(req.headers.authorization) : undefined;
-    if (match.route.auth && !claims) {
+    const routeKey = `${match.route.method} ${match.route.path}`;
+    const pathParameters = match.params ? { pathParameters: match.params } : {};
+    if (match.route.auth === "iam") {
+      // As API Gateway's IAM authorizer: no valid SigV4 signature of the admin key pair, 403.
+      const caller = await verifyAdminRequest({ method: req.method ?? "GET", target: req.url ?? "/", headers: req.headers, body }, config.region);
+      if (!caller) return send(res, errorResponse(new ForbiddenError("The admin routes take requests signed (SigV4, service execute-api) with the local admin key pair only.")), origin);
+      const event = toHttpEvent(req, body, { routeKey, ...pathParameters });
+      (event.requestContext as unknown as { authorizer: unknown }).authorizer = { iam: { userArn: caller.arn, accountId: caller.accountId } };
+      return send(res, await match.route.handler(event), origin);
+    }
+    const claims = match.route.auth === "jwt" ? await auth.verify(req.headers.authorization) : undefined;
+    if (match.route.auth === "jwt" && !claims) {
       // As API Gateway's own 401 (`{"message":"Unauthorized"}`), the Uppy routes' errors carry a top-level message.
       const refused = errorResponse(new UnauthorizedError());
       return send(res, match.route.path.startsWith("/uppy/") ? withTopLevelMessage(refused) : refused, origin);
     }
-    const event = toHttpEvent(req, body, { routeKey: `${match.route.method} ${match.route.path}`, ...(match.params ? { pathParameters: match.params } : {}) }, claims);
+    const event = toHttpEvent(req, body, { routeKey, ...pathParameters }, claims);
     return send(res, await match.route.handler(event), origin);
   }
 

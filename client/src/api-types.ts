@@ -358,6 +358,73 @@ export interface Routes {
     };
     response: Record<string, never>;
   };
+  /**
+   * `GET /admin/uploads`: Admin: a user's tickets (by `owner`, their token's `sub`), newest first.
+   */
+  adminListUploads: {
+    query: {
+      limit?: number;
+      cursor?: string;
+      status?: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
+      owner: string;
+    };
+    response: {
+      items: TicketView[];
+      nextCursor: string | null;
+    };
+  };
+  /**
+   * `GET /admin/uploads/{uploadId}`: Admin: any ticket, with its owner.
+   */
+  adminGetUpload: {
+    params: {
+      uploadId: string;
+    };
+    response: AdminTicketView;
+  };
+  /**
+   * `DELETE /admin/uploads/{uploadId}`: Admin: aborts a pending upload or deletes a completed object of any user; the ticket view after it. Idempotent.
+   */
+  adminDeleteUpload: {
+    params: {
+      uploadId: string;
+    };
+    response: AdminTicketView;
+  };
+  /**
+   * `GET /admin/uploads/{uploadId}/download`: Admin: a presigned GET (5 minutes) of any completed upload, under its original name.
+   */
+  adminDownloadUpload: {
+    params: {
+      uploadId: string;
+    };
+    response: {
+      url: string;
+      expiresAt: string;
+    };
+  };
+  /**
+   * `GET /admin/usage`: Admin: today's (UTC) quota counts of a user (by `owner`), per profile that has a quota.
+   */
+  adminUsage: {
+    query: {
+      owner: string;
+    };
+    response: {
+      day: string;
+      profiles: {
+        profile: string;
+        uploads: number;
+        bytes: number;
+        pending?: number;
+        quota: {
+          uploadsPerDay?: number;
+          bytesPerDay?: number;
+          pending?: number;
+        };
+      }[];
+    };
+  };
 }
 /**
  * This interface was referenced by `Routes`'s JSON-Schema
@@ -401,6 +468,29 @@ export interface TicketView {
   partCount?: number;
   status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
   fileUrl?: string;
+}
+/**
+ * This interface was referenced by `Routes`'s JSON-Schema
+ * via the `definition` "AdminTicketView".
+ */
+export interface AdminTicketView {
+  uploadId: string;
+  key: string;
+  profile: string;
+  method: "PUT" | "POST" | "MULTIPART";
+  filename?: string;
+  contentType: string;
+  size?: number;
+  etag?: string;
+  createdAt: string;
+  expiresAt: string;
+  completedAt?: string;
+  rejectReason?: string;
+  partSize?: number;
+  partCount?: number;
+  status: "pending" | "scanning" | "completed" | "rejected" | "aborted" | "deleted" | "expired";
+  fileUrl?: string;
+  owner: string;
 }
 /**
  * This interface was referenced by `Routes`'s JSON-Schema

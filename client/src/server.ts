@@ -1,6 +1,7 @@
 /**
  * `upload-broker-client/server`, for the app's own backend (Node.js 20 or newer, Deno, Bun, edge
- * runtimes; no AWS SDK): `verifyWebhook()` for the broker's completion webhooks and their types.
+ * runtimes; no AWS SDK): `verifyWebhook()` for the broker's completion webhooks and their types,
+ * and `createAdminClient()` for the IAM-authorized admin routes.
  * Deliveries are signed by the Standard Webhooks scheme (docs/api.md, "Webhooks"), checked here
  * by that scheme's reference library, bundled in.
  */
@@ -8,6 +9,8 @@ import { Webhook, WebhookVerificationError as LibraryError } from "standardwebho
 import type { CompletionEventDetail, WebhookEvent } from "./api-types.js";
 
 export type { CompletionEventDetail, WebhookEvent };
+export { createAdminClient, type AdminClient, type AdminClientOptions, type AdminCredentials } from "./admin.js";
+export { UploadError } from "./errors.js";
 
 /** How far a delivery's timestamp may be from now (the scheme's value; not adjustable). */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;

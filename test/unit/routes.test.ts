@@ -38,9 +38,15 @@ describe("the route table", () => {
       const { handler } = (await import(`../../functions/entries/${name}.ts`)) as { handler: (event: unknown) => Promise<{ statusCode: number; body: string }> };
       vi.unstubAllEnvs();
       for (const { route } of entry.endpoints) {
-        // No authorizer context: a JWT route answers 401 before any call, a public one its answer.
+        // No authorizer context: a JWT route answers 401 before any call, an IAM one 403, a public one its answer.
         const result = await handler({ ...httpEvent({ claims: null }), routeKey: routeKey(route), rawPath: route.path });
-        expect(result.statusCode, route.id).toBe(route.auth === "jwt" ? 401 : 200);
+        expect(result.statusCode, route.id).toBe({ jwt: 401, iam: 403, none: 200 }[route.auth]);
+        if (route.auth === "iam") {
+          // A user's valid token (the JWT authorizer's context) never opens an admin route.
+          const withToken = await handler({ ...httpEvent(), routeKey: routeKey(route), rawPath: route.path });
+          expect(withToken.statusCode, route.id).toBe(403);
+          expect(bodyOf(withToken).error.code).toBe("forbidden");
+        }
       }
       const other = routes.find((route) => route.entry !== name)!;
       for (const routeKey_ of ["$default", routeKey(other)]) {
@@ -69,7 +75,7 @@ describe("openapi.json", () => {
       const op = committed.paths[route.path][route.method.toLowerCase()];
       expect(op.operationId).toBe(route.id);
       expect(Object.keys(op.responses).map(Number).sort()).toEqual([route.status, ...route.errors].sort());
-      expect(op.security).toEqual(route.auth === "jwt" ? [{ bearerJwt: [] }] : []);
+      expect(op.security).toEqual({ jwt: [{ bearerJwt: [] }], iam: [{ sigv4: [] }], none: [] }[route.auth]);
       if (route.body) expect(op.requestBody.content["application/json"].schema.type).toBe("object");
       for (const name of route.path.match(/\{(\w+)\}/g)?.map((p) => p.slice(1, -1)) ?? []) {
         expect(op.parameters).toContainEqual(expect.objectContaining({ name, in: "path", required: true }));
@@ -83,7 +89,7 @@ describe("openapi.json", () => {
     expect(text).not.toContain('"rejectReason"');
     expect(text).toContain('"#/components/schemas/TicketView"');
     expect(committed.paths["/uploads/{uploadId}"].get.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/TicketView" });
-    expect(Object.keys(committed.components.schemas).sort()).toEqual(["CompletionEventDetail", "Error", "Profile", "TicketView", "WebhookEvent"]);
+    expect(Object.keys(committed.components.schemas).sort()).toEqual(["AdminTicketView", "CompletionEventDetail", "Error", "Profile", "TicketView", "WebhookEvent"]);
     const hook = committed.webhooks.uploadEvent.post;
     expect(hook.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/WebhookEvent" });
     expect(hook.parameters.map((p: { name: string }) => p.name)).toEqual(["webhook-id", "webhook-timestamp", "webhook-signature"]);
