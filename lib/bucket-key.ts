@@ -2,6 +2,8 @@ import { Stack } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
+import { httpEntries, routes } from "../functions/routes.js";
+import type { FunctionEntry } from "./upload-function.js";
 
 /**
  * What S3 asks of KMS for a caller of an SSE-KMS bucket: reading an object (GetObject, a
@@ -35,17 +37,18 @@ export function grantObjectKey(bucket: IBucket, fn: IFunction, uses: readonly Ob
 
 /**
  * Which functions use the bucket's key, and how (publish-events' copies are granted with the
- * public files). The sign functions' presigned PUTs and POSTs write with the signer's permissions;
- * multipart uploads (created, signed and completed by multipart and uppy) need both; the download
- * link (upload-object) and the content check of recording (record-upload, sweep, and the complete
- * routes) read. scan-result only looks (HeadObject) and deletes.
+ * public files). An HTTP function reads with the key when its routes call or sign s3:GetObject
+ * (download links, the content check of the complete routes) and writes when they sign or call
+ * s3:PutObject (presigned PUTs and POSTs carry the signer's permissions; multipart uploads are
+ * created and completed by the function). Of the event functions, recording (record-upload,
+ * sweep) reads; scan-result only looks (HeadObject) and deletes.
  */
-export const OBJECT_KEY_USES = {
-  "sign-put": ["write"],
-  "sign-post": ["write"],
-  multipart: ["read", "write"],
-  uppy: ["read", "write"],
-  "upload-object": ["read"],
-  "record-upload": ["read"],
-  sweep: ["read"],
-} as const satisfies Record<string, readonly ObjectKeyUse[]>;
+export function objectKeyUses(): Partial<Record<FunctionEntry, ObjectKeyUse[]>> {
+  const uses: Partial<Record<FunctionEntry, ObjectKeyUse[]>> = { "record-upload": ["read"], sweep: ["read"] };
+  for (const entry of httpEntries()) {
+    const actions = new Set(routes.filter((route) => route.entry === entry).flatMap((route) => route.access?.objects ?? []));
+    const needed = [...(actions.has("s3:GetObject") ? ["read" as const] : []), ...(actions.has("s3:PutObject") ? ["write" as const] : [])];
+    if (needed.length > 0) uses[entry] = needed;
+  }
+  return uses;
+}

@@ -21,7 +21,7 @@ import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
 import { ConfigError } from "../functions/errors.js";
 import type { Profile, ProfileSchema } from "../functions/schemas.js";
 import { publicProfileNames } from "../functions/domain/public-files.js";
-import { grantObjectKey, OBJECT_KEY_USES } from "./bucket-key.js";
+import { grantObjectKey, objectKeyUses } from "./bucket-key.js";
 import { CompletionEvents } from "./completion-events.js";
 import type { CustomDomain } from "./custom-domain.js";
 import { PublicFiles } from "./public-files.js";
@@ -183,7 +183,7 @@ export class UploadBroker extends Construct {
       for (const entry of ["record-upload", "multipart", "uppy", "sweep"] as const) this.functions[entry].function.addEnvironment("MALWARE_SCAN", "true");
     }
     this.grantLeastPrivilege();
-    for (const [entry, uses] of Object.entries(OBJECT_KEY_USES)) grantObjectKey(this.bucket, this.functions[entry as FunctionEntry].function, uses);
+    for (const [entry, uses] of Object.entries(objectKeyUses())) grantObjectKey(this.bucket, this.functions[entry as FunctionEntry].function, uses);
     const publicProfiles = publicProfileNames(this.profiles);
     if (publicProfiles.length > 0) {
       this.publicFiles = new PublicFiles(this, "PublicFiles", {
@@ -196,7 +196,7 @@ export class UploadBroker extends Construct {
         logRetention,
       });
       // The functions that show a ticket view (or publish an event) name its fileUrl.
-      for (const entry of ["get-upload", "list-uploads", "upload-object", "multipart", "publish-events"] as const) {
+      for (const entry of ["get-upload", "list-uploads", "upload-object", "multipart", "admin", "publish-events"] as const) {
         this.functions[entry].function.addEnvironment("PUBLIC_FILES_URL", this.publicFiles.url);
       }
     } else if (props.filesDomain) {

@@ -3,6 +3,7 @@
  * (one process: SIGINT or SIGTERM to it stops everything it started).
  */
 import { ConfigError } from "../functions/errors.js";
+import { LOCAL_ADMIN_CREDENTIALS } from "./admin-auth.js";
 import { loadLocalConfig, oneLine } from "./config.js";
 import { startLocalServer, type LocalServer } from "./server.js";
 
@@ -41,6 +42,7 @@ try {
   S3        ${config.s3Endpoint ? server.s3Endpoint : `${server.s3Endpoint} (embedded s3rver behind a door that checks signatures and policies, data in ${config.dataDir}/s3)`}  bucket ${server.bucket}, region ${config.region}
   DynamoDB  ${config.dynamoEndpoint ? server.dynamoEndpoint : `${server.dynamoEndpoint} (embedded dynalite with transactions, data in ${config.dataDir}/dynamodb)`}
   profiles  ${config.profiles.map((p) => p.name).join(", ")} (${config.profilesSource})${cors}${webhook}
+  admin     /admin/* routes: SigV4 (execute-api, ${config.region}) with ${LOCAL_ADMIN_CREDENTIALS.accessKeyId} / ${LOCAL_ADMIN_CREDENTIALS.secretAccessKey}
 Get a token:  curl -s -X POST ${server.url}/dev/token -d '{"sub":"alice"}'
 Ctrl-C stops everything.`);
 } catch (error) {

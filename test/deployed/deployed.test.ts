@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rgwAvailable, startRgw, type StrictS3 } from "../support/ceph-rgw.js";
 import { javaAvailable, startDynamoLocal, type DynamoLocal } from "../support/dynamodb-local.js";
-import { abortedMultipart, ALICE, deadLetterReplay, mislabelled, downloadAndDelete, multipart, publicRoutes, putTo, signedPost, signedPut, status, sweep, uppy, usageAndList } from "./flows.js";
+import { abortedMultipart, admin, ALICE, deadLetterReplay, mislabelled, downloadAndDelete, multipart, publicRoutes, putTo, signedPost, signedPut, status, sweep, uppy, usageAndList } from "./flows.js";
 import { node22Available } from "./lambda-host.js";
 import { Rehearsal, type LocalServers } from "./rehearsal.js";
 import { FULL_STACK, synthesize, type SynthesizedStack } from "./stacks.js";
@@ -51,6 +51,7 @@ afterAll(async () => {
  * a role holds, some call of its function used: a grant nobody uses fails the test above.
  */
 const NOT_EXERCISED: Record<string, string> = {
+  "Admin dynamodb:DeleteItem": "frees the pending slot of a deleted upload whose profile's quota limits pending tickets (as upload-object's)",
   "Multipart dynamodb:DeleteItem": "frees the pending slot of a profile whose quota limits pending tickets (the multipart profile has none)",
   "Multipart s3:AbortMultipartUpload": "aborts an upload whose completion was refused; every part URL signs its exact length, so the flows cannot make one",
   "Multipart s3:DeleteObject": "deletes a completed object that does not match its ticket (as above)",
@@ -100,6 +101,11 @@ describe.skipIf(!ready)("the deployed stack, rehearsed", () => {
       expect(await status(r(), await mislabelled(r()))).toBe("rejected");
       expect(await abortedMultipart(r())).toBe("aborted");
       await uppy(r());
+      expect(r().failures).toEqual([]);
+    });
+
+    it("the admin routes: the backend's role (SigV4) lists, shows, downloads, counts and deletes a user's uploads; a user's token and another role get 403", async () => {
+      await admin(r());
       expect(r().failures).toEqual([]);
     });
 
@@ -171,13 +177,14 @@ describe.skipIf(!ready)("the deployed stack, rehearsed", () => {
       expect(r().failures).toEqual([]);
     });
 
-    it("POST, multipart, Uppy, usage and listing on an SSE-KMS bucket; a mislabelled upload rejected, a pending multipart upload aborted", async () => {
+    it("POST, multipart, Uppy, usage, listing and the admin routes on an SSE-KMS bucket; a mislabelled upload rejected, a pending multipart upload aborted", async () => {
       expect(await status(r(), (await signedPost(r())).uploadId)).toBe("completed");
       expect(await status(r(), (await multipart(r())).uploadId)).toBe("completed");
       expect(await status(r(), await mislabelled(r()))).toBe("rejected");
       expect(await abortedMultipart(r())).toBe("aborted");
       await uppy(r());
       await usageAndList(r());
+      await admin(r());
       expect(r().failures).toEqual([]);
     });
 

@@ -9,7 +9,7 @@ import { dynamoClient } from "../../functions/adapters/clients.js";
 import { replayDeadLetters } from "../../bin/replay-dlq.js";
 import { noise, pdf, png } from "../support/samples.js";
 import type { Rehearsal, User } from "./rehearsal.js";
-import { REGION } from "./template.js";
+import { ACCOUNT, REGION } from "./template.js";
 
 export const ALICE: User = { sub: "alice" };
 const MiB = 1024 * 1024;
@@ -236,4 +236,48 @@ export async function abortedMultipart(r: Rehearsal) {
   expect(deleted.status, deleted.body).toBe(200);
   await r.settle();
   return deleted.json.status as string;
+}
+
+/** A role whose policy allows `execute-api:Invoke` on `resource` (under the API's ARN) and nothing else. */
+const invoker = (r: Rehearsal, roleName: string, resource: string) => ({
+  roleName,
+  policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "execute-api:Invoke", Resource: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${r.apiId()}/${resource}` }] },
+});
+
+/**
+ * The admin routes as the app's backend calls them (SigV4, its role's policy checked): a user's
+ * uploads listed, shown, downloaded, counted and deleted, a pending multipart upload aborted; a
+ * user's token and a role without the permission get API Gateway's 403.
+ */
+export async function admin(r: Rehearsal) {
+  // The app's backend may call the admin routes; a reporting role of the same account only GET /health.
+  const BACKEND = invoker(r, "app-backend", "$default/*/admin/*");
+  const OUTSIDER = invoker(r, "reporting", "$default/GET/health");
+  const put = await signedPut(r, "avatar");
+  expect(await status(r, put.uploadId)).toBe("completed");
+  const list = await r.api("GET", `/admin/uploads?owner=${ALICE.sub}&limit=100`, { caller: BACKEND });
+  expect(list.status, list.body).toBe(200);
+  expect(list.json.items.map((t: { uploadId: string }) => t.uploadId)).toContain(put.uploadId);
+  const view = await r.api("GET", `/admin/uploads/${put.uploadId}`, { caller: BACKEND });
+  expect(view.json).toMatchObject({ uploadId: put.uploadId, owner: ALICE.sub, status: "completed" });
+  const link = await r.api("GET", `/admin/uploads/${put.uploadId}/download`, { caller: BACKEND });
+  expect(link.status, link.body).toBe(200);
+  expect(Buffer.from(await (await fetch(link.json.url)).arrayBuffer()).equals(Buffer.from(put.bytes))).toBe(true);
+  expect((await r.api("GET", `/admin/usage?owner=${ALICE.sub}`, { caller: BACKEND })).status).toBe(200);
+
+  for (const refused of [
+    await r.api("GET", `/admin/uploads/${put.uploadId}`, { user: ALICE }),
+    await r.api("GET", `/admin/uploads/${put.uploadId}`, { caller: OUTSIDER }),
+    await r.api("DELETE", `/admin/uploads/${put.uploadId}`),
+  ]) {
+    expect(refused).toMatchObject({ status: 403, json: { message: "Forbidden" } });
+  }
+
+  const deleted = await r.api("DELETE", `/admin/uploads/${put.uploadId}`, { caller: BACKEND });
+  expect(deleted.json).toMatchObject({ status: "deleted", owner: ALICE.sub });
+  const pending = await r.api("POST", "/sign/multipart", { user: ALICE, body: { profile: "document", filename: "big.pdf", contentType: "application/pdf", size: 6 * MiB, partSize: 5 * MiB } });
+  expect(pending.status, pending.body).toBe(201);
+  const aborted = await r.api("DELETE", `/admin/uploads/${pending.json.uploadId}`, { caller: BACKEND });
+  expect(aborted.json).toMatchObject({ status: "aborted", owner: ALICE.sub });
+  await r.settle();
 }

@@ -26,7 +26,7 @@ import { RecordingEndpoint, type ObjectCreated, type RecordedCall } from "./reco
 import { StubServices, type BusEvent } from "./stub-services.js";
 import {
   ACCOUNT, asyncConfig, bucketPolicies, DeployedTemplate, httpRoutes, keyPolicies, lambdaFunctions, REGION, rolePolicies,
-  type Json, type TemplateFunction, type TemplateJson, type TemplateRoute,
+  type Json, type PolicyDocument, type TemplateFunction, type TemplateJson, type TemplateRoute,
 } from "./template.js";
 
 export interface LocalServers {
@@ -39,6 +39,12 @@ export interface RehearsalOptions {
   only?: string[];
   /** A function whose asset is run from a copy changed by `change` (the module mutation). */
   asset?: { functionLogicalId: string; change: (dir: string) => void };
+}
+
+/** A backend that signs its requests (SigV4) with a role: its identity policy decides what it may invoke. */
+export interface IamCaller {
+  roleName: string;
+  policy: PolicyDocument;
 }
 
 export interface User {
@@ -272,7 +278,7 @@ export class Rehearsal {
 
   // ------------------------------------------------------------------ API Gateway (HTTP API, payload 2.0)
 
-  async api(method: string, pathAndQuery: string, options: { user?: User; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiAnswer> {
+  async api(method: string, pathAndQuery: string, options: { user?: User; caller?: IamCaller; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiAnswer> {
     const url = new URL(pathAndQuery, "https://api.example.com");
     let route: TemplateRoute | undefined;
     let match: RegExpExecArray | null = null;
@@ -285,7 +291,10 @@ export class Rehearsal {
     if (!route) return { status: 404, headers: {}, body: '{"message":"Not Found"}', json: { message: "Not Found" } };
     if (route.jwt && !options.user) return { status: 401, headers: {}, body: '{"message":"Unauthorized"}', json: { message: "Unauthorized" } };
     const d = this.functions.get(route.functionLogicalId)!;
-    const apiId = this.template.ref(this.template.ofType("AWS::ApiGatewayV2::Api")[0]![0]);
+    const apiId = this.apiId();
+    // The IAM authorizer: a SigV4 caller whose policies allow execute-api:Invoke on this request, else 403.
+    const caller = route.iam ? await this.iamCaller(options.caller, `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId}/$default/${method}${url.pathname}`) : undefined;
+    if (route.iam && !caller) return { status: 403, headers: {}, body: '{"message":"Forbidden"}', json: { message: "Forbidden" } };
     // API Gateway names the route's own path (with its {parameters}) in the source ARN.
     const sourceArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId}/$default/${route.routeKey === "$default" ? "$default" : route.routeKey.replace(" ", "")}`;
     if (!this.permitted(d, "apigateway.amazonaws.com", sourceArn)) return { status: 500, headers: {}, body: '{"message":"Internal Server Error"}', json: { message: "Internal Server Error" } };
@@ -296,6 +305,7 @@ export class Rehearsal {
     const req = { url: `${url.pathname}${url.search}`, method, headers, httpVersion: "1.1", socket: { remoteAddress: "203.0.113.7" } } as unknown as IncomingMessage;
     const pathParameters = route.params.length ? Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(match![i + 1]!)])) : undefined;
     const event = toHttpEvent(req, body, { routeKey: route.routeKey, ...(pathParameters ? { pathParameters } : {}) }, claims ? apiGatewayClaims(claims) : undefined);
+    if (caller) (event.requestContext as { authorizer?: unknown }).authorizer = { iam: caller };
     (event.requestContext as { accountId: string; apiId: string }).accountId = ACCOUNT;
     (event.requestContext as { accountId: string; apiId: string }).apiId = apiId;
     const answer = await this.invoke(d, event);
@@ -315,6 +325,23 @@ export class Rehearsal {
       json = undefined;
     }
     return { status, headers: structured ? (result.headers ?? {}) : { "content-type": "application/json" }, body: text, json };
+  }
+
+  /** The HTTP API's id, as `Ref` resolves it here. */
+  apiId(): string {
+    return this.template.ref(this.template.ofType("AWS::ApiGatewayV2::Api")[0]![0]);
+  }
+
+  /** What API Gateway's IAM authorizer hands the function, when the caller's policies allow the invoke. */
+  private async iamCaller(caller: IamCaller | undefined, resource: string) {
+    if (!caller) return undefined;
+    const decision = await this.evaluator.decide(
+      { functionName: "backend", roleName: caller.roleName, policies: [{ name: "caller", policy: caller.policy }] },
+      { action: "execute-api:Invoke", resource, context: { "aws:SecureTransport": "true" } },
+    );
+    if (!decision.allowed) return undefined;
+    const userArn = `arn:aws:sts::${ACCOUNT}:assumed-role/${caller.roleName}/backend`;
+    return { accessKey: "ASIAREHEARSAL", accountId: ACCOUNT, callerId: "AROAREHEARSAL:backend", userArn, userId: "AROAREHEARSAL:backend", principalOrgId: null, cognitoIdentity: null };
   }
 
   // ------------------------------------------------------------------ S3 notifications, GuardDuty, async invocations

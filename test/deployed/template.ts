@@ -284,6 +284,8 @@ export interface TemplateRoute {
   pattern?: RegExp;
   params: string[];
   jwt: boolean;
+  /** Behind the IAM authorizer: SigV4 by a caller allowed `execute-api:Invoke`. */
+  iam: boolean;
   functionLogicalId: string;
 }
 
@@ -300,14 +302,15 @@ export function httpRoutes(t: DeployedTemplate): TemplateRoute[] {
     const functionLogicalId = DeployedTemplate.target(integration.IntegrationUri)!;
     const routeKey = String(p.RouteKey);
     const jwt = p.AuthorizationType === "JWT";
-    if (routeKey === "$default") return { routeKey, params: [], jwt, functionLogicalId };
+    const iam = p.AuthorizationType === "AWS_IAM";
+    if (routeKey === "$default") return { routeKey, params: [], jwt, iam, functionLogicalId };
     const [method, path] = routeKey.split(" ") as [string, string];
     const params: string[] = [];
     const source = path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{([^}+]+)(\+?)\}/g, (_, name: string, greedy: string) => {
       params.push(name);
       return greedy ? "(.+)" : "([^/]+)";
     });
-    return { routeKey, method, pattern: new RegExp(`^${source}$`), params, jwt, functionLogicalId };
+    return { routeKey, method, pattern: new RegExp(`^${source}$`), params, jwt, iam, functionLogicalId };
   });
 }
 

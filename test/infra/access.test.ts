@@ -98,7 +98,7 @@ describe("HTTP API", () => {
     });
   });
 
-  it("serves exactly the route table, each route on its entry's function, behind the authorizer unless public", () => {
+  it("serves exactly the route table, each route on its entry's function, behind the JWT authorizer, the IAM one (admin) or none (public)", () => {
     const apiRoutes = Object.values(template.findResources("AWS::ApiGatewayV2::Route")).map((r) => r.Properties);
     const byKey = Object.fromEntries(apiRoutes.map((r) => [r.RouteKey, r]));
     expect(Object.keys(byKey).sort()).toEqual(["$default", ...routes.map(routeKey)].sort());
@@ -110,7 +110,11 @@ describe("HTTP API", () => {
     for (const route of routes) {
       const key = routeKey(route);
       if (route.auth === "jwt") expect(byKey[key], key).toMatchObject({ AuthorizationType: "JWT", AuthorizerId: { Ref: authorizerId() } });
-      else {
+      else if (route.auth === "iam") {
+        // The admin routes: SigV4 only; API Gateway refuses a token, and no JWT authorizer is attached.
+        expect(byKey[key], key).toMatchObject({ AuthorizationType: "AWS_IAM" });
+        expect(byKey[key]?.AuthorizerId, key).toBeUndefined();
+      } else {
         expect(byKey[key], key).toMatchObject({ AuthorizationType: "NONE" });
         expect(byKey[key]?.AuthorizerId, key).toBeUndefined();
       }

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { App } from "aws-cdk-lib";
 import { stackPropsFromContext } from "../../lib/app-context.js";
 import { streamFilters } from "../../lib/completion-events.js";
-import { OBJECT_KEY_USES } from "../../lib/bucket-key.js";
+import { objectKeyUses } from "../../lib/bucket-key.js";
 import { UploadBrokerStack, type UploadBrokerStackProps } from "../../lib/upload-broker-stack.js";
 import { functionEntries, type FunctionEntry } from "../../lib/upload-function.js";
 import { logicalId, statementsOfRole, synthBroker, testApp } from "./synth.js";
@@ -118,7 +118,7 @@ describe("the file CDN", () => {
     const functions = template.findResources("AWS::Lambda::Function");
     for (const entry of functionEntries()) {
       const variables = functions[logicalId(stack.broker.functions[entry].function)]!.Properties.Environment.Variables;
-      const showsViews = ["get-upload", "list-uploads", "upload-object", "multipart", "publish-events"].includes(entry);
+      const showsViews = ["get-upload", "list-uploads", "upload-object", "multipart", "publish-events", "admin"].includes(entry);
       expect(variables.PUBLIC_FILES_URL, entry).toBe(showsViews ? "https://files.example.com/" : undefined);
       expect(variables.PUBLIC_FILES_DISTRIBUTION_ID !== undefined, entry).toBe(entry === "publish-events");
     }
@@ -189,12 +189,16 @@ describe("SSE-KMS with a customer-managed key", () => {
   it("grants exactly the functions that read or write objects exactly the key use they need, via S3 and for this bucket only", () => {
     const [keyId] = Object.keys(template.findResources("AWS::KMS::Key"));
     const expected: Partial<Record<FunctionEntry, string[]>> = {
-      ...Object.fromEntries(Object.entries(OBJECT_KEY_USES).map(([e, uses]) => [e, uses.map((u) => (u === "read" ? "kms:Decrypt" : "kms:GenerateDataKey")).sort()])),
+      ...Object.fromEntries(Object.entries(objectKeyUses()).map(([e, uses]) => [e, uses.map((u) => (u === "read" ? "kms:Decrypt" : "kms:GenerateDataKey")).sort()])),
       "publish-events": ["kms:Decrypt", "kms:GenerateDataKey"],
     };
     // Presigned PUTs and POSTs act with the signer's permissions: S3 asks for a data key on upload.
     expect(expected["sign-put"]).toEqual(["kms:GenerateDataKey"]);
     expect(expected["sign-post"]).toEqual(["kms:GenerateDataKey"]);
+    // Multipart uploads are created and completed by the function, then read by the content check; download links read.
+    for (const entry of ["multipart", "uppy"] as const) expect(expected[entry]).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
+    for (const entry of ["upload-object", "admin", "record-upload", "sweep"] as const) expect(expected[entry]).toEqual(["kms:Decrypt"]);
+    for (const entry of ["get-upload", "list-uploads", "usage", "public", "scan-result"] as const) expect(expected[entry]).toBeUndefined();
     for (const entry of functionEntries()) {
       const kms = statementsOfRole(template, roleOf(stack, entry)).filter((s) => s.Action.some((a) => a.startsWith("kms:")));
       if (!expected[entry]) {
@@ -213,7 +217,7 @@ describe("SSE-KMS with a customer-managed key", () => {
         },
       ]);
     }
-    expect(Object.keys(expected).sort()).toEqual(["multipart", "publish-events", "record-upload", "sign-post", "sign-put", "sweep", "upload-object", "uppy"]);
+    expect(Object.keys(expected).sort()).toEqual(["admin", "multipart", "publish-events", "record-upload", "sign-post", "sign-put", "sweep", "upload-object", "uppy"]);
   });
 
   it("imports a key by ARN (-c kmsKeyArn) and keeps SSE-S3 by default", () => {
