@@ -6,7 +6,8 @@ import { transitionEvent } from "../../functions/domain/events.js";
 import { newWebhookSecret, webhookHeaders } from "../../functions/domain/webhook-signature.js";
 import { loadLocalConfig } from "../../local/config.js";
 import type { Ticket } from "../../functions/schemas.js";
-import { publishingTicketStore, webhookPublisher, type EventLog, type WebhookBody } from "../../local/webhook.js";
+import type { WebhookBody } from "../../functions/domain/webhook-delivery.js";
+import { publishingTicketStore, webhookPublisher, type EventLog } from "../../local/webhook.js";
 import { MemoryTicketStore } from "../support/fixtures.js";
 import { png as samplePng, withHead } from "../support/samples.js";
 
