@@ -1,6 +1,6 @@
 import { awsDomain, endpointFromEnv, type Credentials } from "./aws.js";
-import { parseError } from "./dynamo-json.js";
-import { AwsServiceError, sanitizeErrorCode, SignedHttp, withRetries } from "./signed-http.js";
+import { jsonTargetCall } from "./json-target.js";
+import { SignedHttp } from "./signed-http.js";
 
 export interface SecretReaderOptions {
   region: string;
@@ -17,8 +17,7 @@ export interface SecretReaderOptions {
 
 /**
  * One secret's current value (`SecretString`, the `AWSCURRENT` version), read with Secrets
- * Manager's `GetSecretValue` (its JSON protocol, aws4-signed, as the SDK's client sends it,
- * under signed-http.ts's retry policy) and kept per container for `refreshMs`: a warm function
+ * Manager's `GetSecretValue` (json-target.ts) and kept per container for `refreshMs`: a warm function
  * reads it once in five minutes, and signs with a rotated value at most that long after the
  * rotation. A failed read is not kept: the next call reads again.
  */
@@ -42,23 +41,9 @@ export class SecretReader {
     return value;
   }
 
-  private read(): Promise<string> {
-    const body = JSON.stringify({ SecretId: this.options.secretId });
-    return withRetries(async () => {
-      const answer = await this.http.send({
-        method: "POST",
-        path: "/",
-        headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "secretsmanager.GetSecretValue" },
-        body,
-      });
-      const text = answer.body.toString("utf8");
-      if (answer.status === 200) {
-        const { SecretString } = JSON.parse(text) as { SecretString?: string };
-        if (typeof SecretString !== "string") throw new Error(`The secret ${this.options.secretId} holds no SecretString (a binary secret cannot sign webhooks)`);
-        return SecretString;
-      }
-      const { type, message } = parseError(text);
-      throw new AwsServiceError(type || sanitizeErrorCode(String(answer.headers["x-amzn-errortype"] ?? "UnknownError")), message || "UnknownError", answer.status);
-    });
+  private async read(): Promise<string> {
+    const { SecretString } = await jsonTargetCall<{ SecretString?: string }>(this.http, "secretsmanager.GetSecretValue", { SecretId: this.options.secretId });
+    if (typeof SecretString !== "string") throw new Error(`The secret ${this.options.secretId} holds no SecretString (a binary secret cannot sign webhooks)`);
+    return SecretString;
   }
 }

@@ -1,6 +1,5 @@
 import { deliveryOutcome, webhookBodyOf } from "../domain/webhook-delivery.js";
 import { webhookHeaders, webhookSecretOf, webhookSecretProblem } from "../domain/webhook-signature.js";
-import type { WebhookSender } from "../adapters/webhook-sender.js";
 import { ConfigError } from "../errors.js";
 import { logger } from "../log.js";
 
@@ -9,7 +8,8 @@ export interface DeliverDeps {
   url: string;
   /** The webhook secret's current value (`whsec_…`, or its base64 alone). */
   secret: () => Promise<string>;
-  send: WebhookSender;
+  /** One POST: the receiver's status; throws when there is no answer (network error, timeout). */
+  send: (url: string, headers: Record<string, string>, body: string) => Promise<number>;
   now?: () => Date;
 }
 
@@ -33,7 +33,7 @@ export const makeDeliverHandler = (deps: DeliverDeps) => async (event: unknown):
   const problem = webhookSecretProblem(secret);
   if (problem) throw new ConfigError(`The webhook secret cannot sign: it ${problem} (docs/api.md, "Webhooks").`);
   const text = JSON.stringify(body);
-  const headers = { "content-type": "application/json", "user-agent": "upload-broker-webhook", ...webhookHeaders(secret, body.id, text, (deps.now ?? (() => new Date()))()) };
+  const headers = { "content-type": "application/json", "user-agent": "upload-broker-webhook", ...webhookHeaders(secret, body.id, text, deps.now?.() ?? new Date()) };
   const fields = { id: body.id, "detail-type": body["detail-type"], uploadId: body.detail.uploadId };
   let status: number | undefined;
   try {
