@@ -95,6 +95,9 @@ const LAMBDA_ENV = {
   TABLE_NAME: "tickets-bench",
   PROFILES: JSON.stringify(DEMO_PROFILES),
   EVENT_BUS_NAME: "uploads-bench",
+  // deliver-webhook as a stack with a webhook configures it.
+  WEBHOOK_URL: "https://hooks.example.com/upload-broker",
+  WEBHOOK_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:upload-broker-webhook-AbCdEf",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
 

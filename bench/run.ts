@@ -8,6 +8,7 @@
  * ratios, not the absolute figures, on a noisy machine.
  */
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -27,10 +28,13 @@ import { PostPresigner } from "../functions/adapters/post-presigner.js";
 import { UrlPresigner } from "../functions/adapters/url-presigner.js";
 import { systemClock, ulidIds } from "../functions/deps.js";
 import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
+import { transitionEvent } from "../functions/domain/events.js";
 import { parseProfiles } from "../functions/domain/profiles.js";
 import { signMultipart, signPut } from "../functions/domain/sign.js";
+import { newWebhookSecret } from "../functions/domain/webhook-signature.js";
 import { makeDownloadHandler } from "../functions/handlers/upload-object.js";
 import { makeSignPartsHandler } from "../functions/handlers/multipart.js";
+import { makeDeliverHandler } from "../functions/handlers/deliver-webhook.js";
 import { makePublishHandler } from "../functions/handlers/publish-events.js";
 import { makeRecordHandler } from "../functions/handlers/record-upload.js";
 import { makeSignPostHandler } from "../functions/handlers/sign-post.js";
@@ -378,6 +382,13 @@ async function againstDynalite() {
     const published = await publish(streamEvent);
     if (published.batchItemFailures.length) throw new Error("publish-events failed its record");
 
+    // deliver-webhook: that change's EventBridge event signed and handed to a sender in memory (the POST is one AWS_CALL_MS-like wait).
+    const hookSecret = newWebhookSecret();
+    const deliver = makeDeliverHandler({ url: "https://hooks.example.com/upload-broker", secret: async () => hookSecret, send: async () => 204 });
+    const change = transitionEvent(pending, completed, bucket)!;
+    const busEvent = { version: "0", id: randomUUID(), "detail-type": change.detailType, source: change.source, account: "123456789012", time: change.detail.at, region, resources: [], detail: change.detail };
+    if (!(await deliver(busEvent)).delivered) throw new Error("deliver-webhook did not deliver its event");
+
     const reads = await timeInterleaved(
       {
         "get-upload handler, dynalite": () => getUpload(idEvent()),
@@ -385,6 +396,7 @@ async function againstDynalite() {
         "download handler (upload-object), dynalite": () => download(idEvent()),
         "naive download: getSignedUrl(GetObjectCommand) + GetItem, dynalite": () => naiveDownload(idEvent()),
         "publish-events handler (one stream record), in-memory publisher": () => publish(streamEvent),
+        "deliver-webhook handler (one event, signed), in-memory sender": () => deliver(busEvent),
       },
       { iterations: NS(1000), warmup: NS(100), rounds: 5 },
     );
@@ -595,6 +607,8 @@ const HANDLER_LOAD: Record<string, { figure: string; awsCalls: number }> = {
   "scan-result": { figure: "record handler (one event per object), dynalite", awsCalls: 3 },
   sweep: { figure: "record handler (one event per object), dynalite", awsCalls: 8 },
   "publish-events": { figure: "publish-events handler (one stream record), in-memory publisher", awsCalls: 1 },
+  // The POST to the receiver; the secret is read once per container in five minutes.
+  "deliver-webhook": { figure: "deliver-webhook handler (one event, signed), in-memory sender", awsCalls: 1 },
 };
 
 function memoryTable() {

@@ -100,7 +100,7 @@ function webhook(components: Record<string, JsonSchema>) {
     post: {
       summary: "A ticket reached a final status (completed, rejected, aborted, deleted).",
       description:
-        "Signed by the Standard Webhooks scheme (standardwebhooks.com): HMAC-SHA256 keyed by the secret's bytes (`whsec_` + base64) over `<webhook-id>.<webhook-timestamp>.<raw body>`. Receivers check the signature over the raw body, refuse timestamps more than 5 minutes away and deliveries already seen, and process each event `id` once (retries keep the id, with a fresh timestamp and signature). `upload-broker-client/server` exports `verifyWebhook`, which does all of it.",
+        "POSTed to the deployed stack's `webhookUrl` (by its deliver-webhook function) and to local mode's `WEBHOOK_URL`, alike. Signed by the Standard Webhooks scheme (standardwebhooks.com): HMAC-SHA256 keyed by the secret's bytes (`whsec_` + base64; the stack's generated secret is the base64 alone, the same secret) over `<webhook-id>.<webhook-timestamp>.<raw body>`. Receivers check the signature over the raw body, refuse timestamps more than 5 minutes away and deliveries already seen, and process each event `id` once (retries keep the id, with a fresh timestamp and signature). `upload-broker-client/server` exports `verifyWebhook`, which does all of it.",
       parameters: [
         signatureHeader("webhook-id", "The event's id; the same on every retry of it."),
         signatureHeader("webhook-timestamp", "Unix seconds when this attempt was signed."),
@@ -108,7 +108,7 @@ function webhook(components: Record<string, JsonSchema>) {
       ],
       requestBody: { required: true, content: json(jsonSchema(WebhookEvent, "output", components)) },
       responses: {
-        "2XX": { description: "Received; anything else is retried a few times with backoff (a 4xx but 429 is not retried)." },
+        "2XX": { description: "Received. No answer within 10 s, a 408, a 429 or a 5xx is retried (the stack: by Lambda, one and two minutes later, then the webhook's dead-letter queue; local mode: three times within seconds); any other answer is a refusal, not retried." },
       },
     },
   };

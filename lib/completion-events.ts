@@ -1,9 +1,10 @@
 import { Duration, Token, Validations } from "aws-cdk-lib";
 import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
-import { ApiDestination, Authorization, Connection, EventBus, HttpMethod, Rule, type IEventBus } from "aws-cdk-lib/aws-events";
-import { ApiDestination as ApiDestinationTarget } from "aws-cdk-lib/aws-events-targets";
-import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from "aws-cdk-lib/aws-lambda";
+import { EventBus, Rule, type IEventBus } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { FilterCriteria, FilterRule, StartingPosition, type Function as LambdaFunctionResource, type IFunction } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Secret, type ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
@@ -15,8 +16,8 @@ import { alarmOnAny } from "./alarms.js";
 import { FailureQueue } from "./failure-queue.js";
 import { DEAD_LETTER_QUEUE_PROPS } from "./secure-defaults.js";
 
-/** The header the webhook's API key is sent in, unless `webhookApiKeyHeader` says otherwise. */
-export const DEFAULT_WEBHOOK_API_KEY_HEADER = "x-api-key";
+/** Lambda's retries of a failed delivery (its most): one minute after the first attempt, two after the second. */
+export const WEBHOOK_RETRY_ATTEMPTS = 2;
 
 export interface CompletionEventsProps {
   /** The ticket table; it must have a stream with new and old images (`TicketTable` makes one). */
@@ -30,20 +31,21 @@ export interface CompletionEventsProps {
   /** Retries of a failed batch (bisected) before it is reported to the on-failure queue. @default 5 */
   readonly retryAttempts?: number;
   /**
-   * An HTTPS endpoint that receives every event (the whole EventBridge event as JSON, by POST)
-   * through an EventBridge API destination. Checked at synth: `https://`, no credentials in it.
-   * @default - no webhook
+   * An HTTPS endpoint that receives every event as JSON, by POST, signed by the Standard
+   * Webhooks scheme (docs/api.md, "Webhooks"), from `webhookFunction`. Checked at synth:
+   * `https://`, no credentials in it. @default - no webhook
    */
   readonly webhookUrl?: string;
   /**
-   * The API key sent to `webhookUrl` (its whole secret string) in `webhookApiKeyHeader`. Never a
-   * plain string: it stays in Secrets Manager and the template only references it.
-   * @default - with `webhookUrl`, a new secret with a generated value; the receiver reads it
-   *   there (its ARN is `webhookSecret.secretArn`)
+   * The signing secret: its whole secret string is a Standard Webhooks secret, `whsec_` and the
+   * base64 of at least 24 random bytes, or that base64 alone. Never a plain string: it stays in
+   * Secrets Manager and the template only references it.
+   * @default - with `webhookUrl`, a new secret with a generated value (64 random letters and
+   *   digits, base64 of 48 bytes); the receiver reads it there (`webhookSecret.secretArn`)
    */
   readonly webhookSecret?: ISecret;
-  /** @default "x-api-key" */
-  readonly webhookApiKeyHeader?: string;
+  /** The deliver-webhook function; required with `webhookUrl`, which configures it. */
+  readonly webhookFunction?: LambdaFunctionResource;
   /** Where the failure alarms notify. @default - no action; the alarms show in the console */
   readonly alarmTopic?: ITopic;
   /**
@@ -59,15 +61,16 @@ export interface CompletionEventsProps {
  * is published even if the function that made it crashed right after. Lambda filters the
  * stream first, so only such changes invoke the function. A batch that keeps failing is
  * bisected, retried, then reported to an encrypted queue, and an alarm fires. With
- * `webhookUrl`, a rule delivers the same events to it through an API destination, with
- * retries, a dead-letter queue and an alarm of its own.
+ * `webhookUrl`, a rule hands the same events to the deliver-webhook function, which signs and
+ * POSTs each one; a delivery that keeps failing lands in a dead-letter queue with an alarm of
+ * its own.
  */
 export class CompletionEvents extends Construct {
   readonly eventBus: IEventBus;
   /** Where a stream batch that could not be published is reported (its position, not its data). */
   readonly failureQueue: Queue;
   readonly failureAlarm: Alarm;
-  /** The API key's secret, with `webhookUrl`. */
+  /** The webhook's signing secret, with `webhookUrl`. */
   readonly webhookSecret?: ISecret;
   /** Events the webhook did not accept after every retry. */
   readonly webhookDeadLetterQueue?: Queue;
@@ -82,6 +85,7 @@ export class CompletionEvents extends Construct {
       throw new ConfigError("CompletionEvents: webhookSecret is only used with webhookUrl.");
     }
     if (props.webhookUrl !== undefined) checkWebhookUrl(props.webhookUrl);
+    if (props.webhookUrl !== undefined && !props.webhookFunction) throw new ConfigError("CompletionEvents: webhookUrl needs webhookFunction (the deliver-webhook function).");
     this.eventBus = props.eventBus ?? EventBus.fromEventBusName(this, "DefaultBus", "default");
 
     this.failureQueue = queue(this, "FailureQueue", "the publish function's on-failure destination");
@@ -115,30 +119,32 @@ export class CompletionEvents extends Construct {
     if (props.webhookUrl !== undefined) {
       this.webhookSecret = props.webhookSecret ?? generatedSecret(this);
       this.webhookDeadLetterQueue = queue(this, "WebhookDeadLetterQueue", "the webhook rule target's dead-letter queue");
-      this.webhookAlarm = this.webhook(props.webhookUrl, this.webhookSecret, this.webhookDeadLetterQueue, props);
+      this.webhookAlarm = this.webhook(props.webhookUrl, props.webhookFunction!, this.webhookSecret, this.webhookDeadLetterQueue, props);
     }
   }
 
-  private webhook(url: string, secret: ISecret, deadLetterQueue: Queue, props: CompletionEventsProps): Alarm {
-    const connection = new Connection(this, "WebhookConnection", {
-      description: "upload-broker completion events webhook",
-      authorization: Authorization.apiKey(props.webhookApiKeyHeader ?? DEFAULT_WEBHOOK_API_KEY_HEADER, secret.secretValue),
-    });
-    const destination = new ApiDestination(this, "WebhookDestination", {
-      description: "upload-broker completion events webhook",
-      connection,
-      endpoint: url,
-      httpMethod: HttpMethod.POST,
-    });
+  private webhook(url: string, deliverer: LambdaFunctionResource, secret: ISecret, deadLetterQueue: Queue, props: CompletionEventsProps): Alarm {
+    deliverer.addEnvironment("WEBHOOK_URL", url);
+    deliverer.addEnvironment("WEBHOOK_SECRET_ARN", secret.secretFullArn ?? secret.secretArn);
+    // What the function reads, and nothing else: no DescribeSecret (grantRead's), no other secret.
+    // An imported secret known by its name has an ARN with six more characters after it.
+    deliverer.addToRolePolicy(
+      new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`] }),
+    );
+    secret.encryptionKey?.grant(deliverer, "kms:Decrypt");
+    // EventBridge invokes the function asynchronously: its own retry policy covers an invoke that
+    // fails (Lambda throttled or unavailable); a delivery that fails is retried by Lambda, then
+    // reported to the same queue (the on-failure record names the event, for replay-dlq).
+    deliverer.configureAsyncInvoke({ retryAttempts: WEBHOOK_RETRY_ATTEMPTS, maxEventAge: Duration.hours(6), onFailure: new FailureQueue(deadLetterQueue) });
     new Rule(this, "WebhookRule", {
       description: "upload-broker completion events to the webhook",
       eventBus: this.eventBus,
       eventPattern: { source: [EVENT_SOURCE], detailType: Object.values(DETAIL_TYPES) },
-      targets: [new ApiDestinationTarget(destination, { deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+      targets: [new LambdaFunction(deliverer, { deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
     });
     return alarmOnAny(this, "WebhookAlarm", {
       description:
-        "upload-broker: the webhook did not accept a completion event within 24 hours of retries; it is in the webhook dead-letter queue. Fix the receiver, then resend it.",
+        "upload-broker: the webhook did not accept a completion event after every retry; it is in the webhook dead-letter queue. Fix the receiver, then resend it (npm run replay-dlq).",
       metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
       ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
     });
@@ -185,7 +191,7 @@ function checkWebhookUrl(url: string): void {
   }
   if (parsed.protocol !== "https:") throw new ConfigError(`CompletionEvents: webhookUrl must be an https URL, not ${parsed.protocol}//…`);
   if (parsed.username || parsed.password) {
-    throw new ConfigError("CompletionEvents: webhookUrl must not carry credentials; the API key comes from webhookSecret.");
+    throw new ConfigError("CompletionEvents: webhookUrl must not carry credentials; deliveries are signed with webhookSecret instead.");
   }
 }
 
@@ -198,15 +204,20 @@ function queue(scope: Construct, id: string, what: string): Queue {
   return q;
 }
 
+/**
+ * Secrets Manager generates characters, not a prefix: 64 letters and digits are valid base64
+ * (of 48 bytes, ~380 bits of entropy), which the deliverer and `verifyWebhook` take as the
+ * Standard Webhooks secret `whsec_<value>`.
+ */
 function generatedSecret(scope: Construct): Secret {
   const secret = new Secret(scope, "WebhookSecret", {
-    description: "upload-broker: the API key sent with every completion event to the webhook; the receiver reads it here and compares.",
-    generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    description: "upload-broker: the key every webhook delivery is signed with (Standard Webhooks, whsec_ prefix optional); the receiver reads it here and verifies.",
+    generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
   });
   Validations.of(secret).acknowledge({
     id: "AwsSolutions-SMG4",
     reason:
-      "The webhook's API key is shared with a receiver outside AWS, which reads it from this secret; automatic rotation would break delivery until the receiver follows, so it is rotated on purpose, by the operator.",
+      "The webhook's signing secret is shared with a receiver outside AWS, which reads it from this secret; automatic rotation would break verification until the receiver follows, so it is rotated on purpose, by the operator (docs/operations.md).",
   });
   return secret;
 }

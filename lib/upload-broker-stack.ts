@@ -79,10 +79,15 @@ export class UploadBrokerStack extends Stack {
       description: "S3 events the record function could not process after retries",
     });
     new CfnOutput(this, "EventBusName", { value: this.broker.completionEvents.eventBus.eventBusName, description: "Where completion events (source upload-broker) are published" });
-    if (this.broker.completionEvents.webhookSecret) {
+    const { webhookSecret, webhookDeadLetterQueue } = this.broker.completionEvents;
+    if (webhookSecret && webhookDeadLetterQueue) {
       new CfnOutput(this, "WebhookSecretArn", {
-        value: this.broker.completionEvents.webhookSecret.secretArn,
-        description: "Secrets Manager secret holding the API key the webhook receives as x-api-key",
+        value: webhookSecret.secretArn,
+        description: "Secrets Manager secret the webhook deliveries are signed with (Standard Webhooks); the receiver verifies with it",
+      });
+      new CfnOutput(this, "WebhookDeadLetterQueueUrl", {
+        value: webhookDeadLetterQueue.queueUrl,
+        description: "Completion events the webhook did not accept after retries (npm run replay-dlq resends them)",
       });
     }
     if (auth.userPool && auth.userPoolClient) {

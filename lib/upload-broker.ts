@@ -77,9 +77,9 @@ export interface UploadBrokerProps {
   readonly alarmTopic?: ITopic;
   /** Where completion events are published. @default - the account's default event bus */
   readonly eventBus?: IEventBus;
-  /** An HTTPS endpoint that receives every completion event too (EventBridge API destination). @default - none */
+  /** An HTTPS endpoint that receives every completion event too, signed (Standard Webhooks; docs/api.md, "Webhooks"). @default - none */
   readonly webhookUrl?: string;
-  /** The webhook's API key, sent as `x-api-key`. @default - with webhookUrl, a generated secret (`completionEvents.webhookSecret`) */
+  /** The webhook's signing secret (`whsec_…`, or its base64 alone). @default - with webhookUrl, a generated secret (`completionEvents.webhookSecret`) */
   readonly webhookSecret?: ISecret;
   /**
    * Scan every upload with Amazon GuardDuty Malware Protection for S3 (billed per GB scanned and
@@ -177,6 +177,8 @@ export class UploadBroker extends Construct {
       sweep: fn("sweep", "Sweeps pending tickets past their expiry: records lost uploads, expires the rest", Duration.seconds(30)),
       // Built in every stack (it costs nothing idle) so the set of functions does not depend on a flag; only `malwareScan` routes results to it.
       "scan-result": fn("scan-result", "Completes or rejects uploads by GuardDuty's malware scan results", Duration.seconds(30)),
+      // Built in every stack, as scan-result; only `webhookUrl` configures it and routes events to it.
+      "deliver-webhook": fn("deliver-webhook", "Signs and delivers completion events to the webhook", Duration.seconds(30)),
     };
     if (props.malwareScan) {
       // Only the functions that record: the others never decide whether an upload counts.
@@ -226,6 +228,7 @@ export class UploadBroker extends Construct {
       eventBus: props.eventBus,
       webhookUrl: props.webhookUrl,
       webhookSecret: props.webhookSecret,
+      webhookFunction: this.functions["deliver-webhook"].function,
       alarmTopic,
       servesFiles: this.publicFiles !== undefined,
     });

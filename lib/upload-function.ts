@@ -16,8 +16,8 @@ import { DEFAULT_LOG_RETENTION, DEFAULT_REMOVAL_POLICY } from "./secure-defaults
 /** The Lambda entries under `functions/entries/`: those of the HTTP routes, and the event handlers. */
 export type FunctionEntry = HttpEntry | EventEntry;
 /** Entries that no route names: they handle events, not requests. */
-export type EventEntry = "record-upload" | "publish-events" | "sweep" | "scan-result";
-export const EVENT_ENTRIES = ["record-upload", "publish-events", "sweep", "scan-result"] as const satisfies readonly EventEntry[];
+export type EventEntry = "record-upload" | "publish-events" | "sweep" | "scan-result" | "deliver-webhook";
+export const EVENT_ENTRIES = ["record-upload", "publish-events", "sweep", "scan-result", "deliver-webhook"] as const satisfies readonly EventEntry[];
 
 /** Every Lambda entry: the stack builds one function each, the bench and tests measure each. */
 export const functionEntries = (): FunctionEntry[] => [...httpEntries(), ...EVENT_ENTRIES];

@@ -4,8 +4,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { transitionEvent, type CompletionEvent, type EventPublisher, type WebhookEvent } from "../functions/domain/events.js";
+import { transitionEvent, type EventPublisher } from "../functions/domain/events.js";
 import type { FileUrls } from "../functions/domain/public-files.js";
+import { deliveryOutcome, toWebhookBody, type WebhookBody } from "../functions/domain/webhook-delivery.js";
 import { webhookHeaders } from "../functions/domain/webhook-signature.js";
 import type { TicketStore } from "../functions/ports.js";
 import type { Ticket } from "../functions/schemas.js";
@@ -17,7 +18,7 @@ export interface EventLog {
 }
 
 export interface WebhookOptions {
-  /** Attempts after the first, for a network error, a timeout, a 429 or a 5xx. @default 3 */
+  /** Attempts after the first, for a network error, a timeout, a 408, a 429 or a 5xx. @default 3 */
   retries?: number;
   /** The first retry's delay; each next one doubles it. @default 250 (ms) */
   backoffMs?: number;
@@ -27,16 +28,6 @@ export interface WebhookOptions {
   secret?: string;
 }
 
-/** The JSON a webhook receives: the shape of an EventBridge event, as the API destination sends it. */
-export type WebhookBody = WebhookEvent;
-
-export const toWebhookBody = (event: CompletionEvent): WebhookBody => ({
-  id: randomUUID(),
-  source: event.source,
-  "detail-type": event.detailType,
-  time: event.detail.at,
-  detail: event.detail,
-});
 
 /** A publisher that logs every event and delivers it in the background; `idle()` waits for deliveries (tests, shutdown). */
 export type WebhookPublisher = EventPublisher & { idle(): Promise<void> };
@@ -67,9 +58,10 @@ export function webhookPublisher(url: string | undefined, log: EventLog, options
           signal: AbortSignal.timeout(timeoutMs),
         });
         await response.body?.cancel();
-        if (response.ok) return;
+        const outcome = deliveryOutcome(response.status);
+        if (outcome === "delivered") return;
         problem = `HTTP ${response.status}`;
-        if (response.status < 500 && response.status !== 429) attempt = retries; // the receiver refuses it: no retry
+        if (outcome === "refused") attempt = retries; // the receiver refuses it: no retry
       } catch (error) {
         problem = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       }
@@ -84,7 +76,7 @@ export function webhookPublisher(url: string | undefined, log: EventLog, options
   return {
     async publish(events) {
       for (const event of events) {
-        const body = toWebhookBody(event);
+        const body = toWebhookBody(event, randomUUID());
         log.info("completion event", { ...body });
         if (url) queue = queue.then(() => deliver(body));
       }

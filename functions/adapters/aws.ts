@@ -29,7 +29,7 @@ export const awsDomain = (region: string) => (region.startsWith("cn-") ? "amazon
  * The endpoint the environment names for a service, as the SDK reads it
  * (`AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`); `undefined` for AWS's own.
  */
-export const endpointFromEnv = (service: "S3" | "DYNAMODB" | "EVENTBRIDGE" | "CLOUDFRONT"): string | undefined =>
+export const endpointFromEnv = (service: "S3" | "DYNAMODB" | "EVENTBRIDGE" | "CLOUDFRONT" | "SECRETS_MANAGER"): string | undefined =>
   process.env[`AWS_ENDPOINT_URL_${service}`] || process.env.AWS_ENDPOINT_URL || undefined;
 
 /**

@@ -1,7 +1,7 @@
 import type { CompletionEvent, EventPublisher } from "../domain/events.js";
 import { awsDomain, endpointFromEnv, type Credentials } from "./aws.js";
-import { parseError } from "./dynamo-json.js";
-import { AwsServiceError, sanitizeErrorCode, SignedHttp, withRetries } from "./signed-http.js";
+import { jsonTargetCall } from "./json-target.js";
+import { SignedHttp } from "./signed-http.js";
 
 /** PutEvents takes at most 10 entries a call. */
 export const PUT_EVENTS_BATCH = 10;
@@ -40,20 +40,8 @@ export class EventBridgePublisher implements EventPublisher {
     this.http = new SignedHttp("events", options.region, endpoint, options.credentials);
   }
 
-  private async putEvents(entries: Entry[]): Promise<{ FailedEntryCount?: number; Entries?: Array<{ ErrorCode?: string; ErrorMessage?: string }> }> {
-    const body = JSON.stringify({ Entries: entries });
-    return withRetries(async () => {
-      const answer = await this.http.send({
-        method: "POST",
-        path: "/",
-        headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AWSEvents.PutEvents" },
-        body,
-      });
-      const text = answer.body.toString("utf8");
-      if (answer.status === 200) return JSON.parse(text);
-      const { type, message } = parseError(text);
-      throw new AwsServiceError(type || sanitizeErrorCode(String(answer.headers["x-amzn-errortype"] ?? "UnknownError")), message || "UnknownError", answer.status);
-    });
+  private putEvents(entries: Entry[]): Promise<{ FailedEntryCount?: number; Entries?: Array<{ ErrorCode?: string; ErrorMessage?: string }> }> {
+    return jsonTargetCall(this.http, "AWSEvents.PutEvents", { Entries: entries });
   }
 
   async publish(events: CompletionEvent[]): Promise<void> {

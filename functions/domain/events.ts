@@ -47,8 +47,9 @@ export const CompletionEventDetail = z.strictObject({
 export type CompletionEventDetail = z.infer<typeof CompletionEventDetail>;
 
 /**
- * What a webhook receives: the EventBridge event's JSON. Local mode sends these five fields;
- * EventBridge adds `version`, `account`, `region` and `resources`, hence a loose object.
+ * What a webhook receives: these five fields of the EventBridge event's JSON, in both modes.
+ * Loose, because the stack's deliverer reads the whole EventBridge event with it, which adds
+ * `version`, `account`, `region` and `resources`.
  */
 export const WebhookEvent = z.looseObject({
   id: z.string(),

@@ -4,7 +4,9 @@
  * `webhook-id` (the event's id, the same on every retry, so receivers can drop duplicates),
  * `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature`
  * (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, keyed by the secret's bytes).
- * Secrets are `whsec_` + base64 of at least 24 random bytes. docs/api.md, "Webhooks".
+ * Secrets are `whsec_` + base64 of at least 24 random bytes; the prefix may be left out (the
+ * stack's generated secret has none: Secrets Manager generates characters, not a prefix).
+ * docs/api.md, "Webhooks".
  */
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
@@ -14,6 +16,9 @@ const MIN_SECRET_BYTES = 24;
 
 /** A fresh secret in the scheme's format. */
 export const newWebhookSecret = () => `${WEBHOOK_SECRET_PREFIX}${randomBytes(32).toString("base64")}`;
+
+/** `value` as a Standard Webhooks secret: with its `whsec_` prefix, added when it has none. */
+export const webhookSecretOf = (value: string) => (value.startsWith(WEBHOOK_SECRET_PREFIX) ? value : `${WEBHOOK_SECRET_PREFIX}${value}`);
 
 /** Why `secret` cannot sign, or `undefined` when it can. */
 export function webhookSecretProblem(secret: string): string | undefined {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rgwAvailable, startRgw, type StrictS3 } from "../support/ceph-rgw.js";
 import { javaAvailable, startDynamoLocal, type DynamoLocal } from "../support/dynamodb-local.js";
-import { abortedMultipart, admin, ALICE, deadLetterReplay, mislabelled, downloadAndDelete, multipart, publicRoutes, putTo, signedPost, signedPut, status, sweep, uppy, usageAndList } from "./flows.js";
+import { abortedMultipart, admin, ALICE, deadLetterReplay, mislabelled, downloadAndDelete, multipart, publicRoutes, putTo, signedPost, signedPut, status, sweep, uppy, usageAndList, webhookDeadLetter, webhookDeliveries, webhookRetried, webhookSecret } from "./flows.js";
 import { node22Available } from "./lambda-host.js";
 import { Rehearsal, type LocalServers } from "./rehearsal.js";
 import { FULL_STACK, synthesize, type SynthesizedStack } from "./stacks.js";
@@ -126,6 +126,12 @@ describe.skipIf(!ready)("the deployed stack, rehearsed", () => {
       expect(r().template.ofType("AWS::Events::Rule")).toEqual([]);
     });
 
+    it("deliver-webhook has no trigger without webhookUrl; invoked directly, it starts and says the stack has no webhook", async () => {
+      const answer = await r().invoke(r().fn("UploadBrokerDeliverWebhook"), { id: "e1", source: "upload-broker" });
+      expect(answer.error?.errorMessage).toMatch(/This stack has no webhook/);
+      expect(r().webhook.configured).toEqual([]);
+    });
+
     it("invoked every function of the template, and every call it made was allowed by its role", () => everyFunctionRanAllowed(r()));
   });
 
@@ -144,9 +150,19 @@ describe.skipIf(!ready)("the deployed stack, rehearsed", () => {
       expect(view.fileUrl).toMatch(/^https:\/\/[a-z0-9]+\.cloudfront\.net\/avatar\//);
       const completed = r().stubs.events.find((e) => e.detail.uploadId === put.uploadId && e["detail-type"] === "Upload Completed")!;
       expect(completed.bus).toMatch(/event-bus\/uploads-bus$/);
-      expect(r().webhook.map((w) => w.event.detail.uploadId)).toContain(put.uploadId);
-      expect(r().webhook[0]!.endpoint).toBe("https://hooks.example.com/upload-broker");
+      // The deliverer runs with the template's WEBHOOK_URL, sent to the test's receiver instead.
+      expect(r().webhook.configured).toEqual(["https://hooks.example.com/upload-broker"]);
+      const delivered = await webhookDeliveries(r(), put.uploadId);
+      expect(delivered.map((d) => [d.method, d.headers["content-type"], d.event["detail-type"], d.status])).toEqual([["POST", "application/json", "Upload Completed", 204]]);
+      expect(delivered[0]!.event).toMatchObject({ source: "upload-broker", detail: { uploadId: put.uploadId, status: "completed", fileUrl: view.fileUrl } });
+      expect(webhookSecret(r())).toMatch(/^[A-Za-z0-9]{64}$/);
       await downloadAndDelete(r(), put.uploadId, put.bytes);
+      expect(r().failures).toEqual([]);
+    });
+
+    it("the webhook: a 500 is retried with the same webhook-id; down through every retry, the event is parked on its dead-letter queue and the replay script delivers it", async () => {
+      await webhookRetried(r());
+      await webhookDeadLetter(r());
       expect(r().failures).toEqual([]);
     });
 

@@ -7,6 +7,7 @@ import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "vitest";
 import { dynamoClient } from "../../functions/adapters/clients.js";
 import { replayDeadLetters } from "../../bin/replay-dlq.js";
+import { verifyWebhook } from "../../client/src/server.js";
 import { noise, pdf, png } from "../support/samples.js";
 import type { Rehearsal, User } from "./rehearsal.js";
 import { ACCOUNT, REGION } from "./template.js";
@@ -183,11 +184,18 @@ export async function deadLetterReplay(r: Rehearsal) {
   expect((await putTo(ticket.json, bytes)).status).toBe(200);
   await r.settle();
   r.heal("UploadBrokerRecordUpload");
-  const { onFailureQueue } = deadLetterQueueOf(r);
-  const queue = r.stubs.queues.get(onFailureQueue) ?? [];
+  const queue = r.stubs.queues.get(onFailureQueueOf(r, "UploadBrokerRecordUpload")) ?? [];
   expect(queue).toHaveLength(1);
-  const record = r.fn("UploadBrokerRecordUpload");
-  const summary = await replayDeadLetters(
+  expect(await replay(r, "UploadBrokerRecordUpload", queue)).toMatchObject({ received: 1, replayed: 1, failed: 0 });
+  expect(queue).toHaveLength(0);
+  await r.settle();
+  return ticket.json.uploadId as string;
+}
+
+/** The replay script (bin/replay-dlq.ts) on a queue of on-failure records, invoking the function they name. */
+async function replay(r: Rehearsal, functionMatch: string, queue: Array<{ ReceiptHandle: string }>) {
+  const target = r.fn(functionMatch);
+  return replayDeadLetters(
     {
       sqs: {
         send: async (command) => {
@@ -200,23 +208,64 @@ export async function deadLetterReplay(r: Rehearsal) {
       lambda: {
         send: async (command) => {
           const input = command.input as { FunctionName: string; Payload: Uint8Array };
-          expect(input.FunctionName).toBe(`${record.fn.arn}:$LATEST`);
-          const answer = await r.invoke(record, JSON.parse(new TextDecoder().decode(input.Payload)));
+          expect(input.FunctionName).toBe(`${target.fn.arn}:$LATEST`);
+          const answer = await r.invoke(target, JSON.parse(new TextDecoder().decode(input.Payload)));
           return { StatusCode: 200, ...(answer.error ? { FunctionError: "Unhandled" } : {}), Payload: new TextEncoder().encode(JSON.stringify(answer.error ?? answer.result)) };
         },
       },
     },
     { queueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/dead-letters" },
   );
-  expect(summary).toMatchObject({ received: 1, replayed: 1, failed: 0 });
-  expect(queue).toHaveLength(0);
-  await r.settle();
-  return ticket.json.uploadId as string;
 }
 
-function deadLetterQueueOf(r: Rehearsal) {
-  const config = r.template.ofType("AWS::Lambda::EventInvokeConfig").find(([id]) => id.startsWith("UploadBrokerRecordUpload"))![1];
-  return { onFailureQueue: String(r.template.resolve((config.Properties!.DestinationConfig as { OnFailure: { Destination: never } }).OnFailure.Destination)) };
+/** The on-failure destination of a function's asynchronous invocations. */
+function onFailureQueueOf(r: Rehearsal, functionMatch: string): string {
+  const config = r.template.ofType("AWS::Lambda::EventInvokeConfig").find(([id]) => id.startsWith(functionMatch))![1];
+  return String(r.template.resolve((config.Properties!.DestinationConfig as { OnFailure: { Destination: never } }).OnFailure.Destination));
+}
+
+const DELIVERER = "UploadBrokerDeliverWebhook";
+
+/** The stack's webhook secret, as Secrets Manager generated it (what the receiver reads there). */
+export function webhookSecret(r: Rehearsal): string {
+  const [[id]] = r.template.ofType("AWS::SecretsManager::Secret") as [[string, unknown]];
+  return r.stubs.secrets.get(r.template.ref(id))!;
+}
+
+/**
+ * The webhook's deliveries of one upload's events, each verified as the app's backend verifies it
+ * (`verifyWebhook` of upload-broker-client/server, with the secret's value). The replay guard is
+ * off: the rehearsal retries at once, within the second, where Lambda waits a minute or more.
+ */
+export async function webhookDeliveries(r: Rehearsal, uploadId: string) {
+  const secret = webhookSecret(r);
+  const mine = r.webhook.received.filter((d) => (JSON.parse(d.body) as { detail?: { uploadId?: string } }).detail?.uploadId === uploadId);
+  return Promise.all(mine.map(async (d) => ({ ...d, event: await verifyWebhook(d, secret, { replay: false }) })));
+}
+
+/** The receiver answers 500 once: Lambda runs the delivery again, signed again with the event's id. */
+export async function webhookRetried(r: Rehearsal) {
+  r.webhook.answers.push(500);
+  const { uploadId } = await signedPut(r, "avatar");
+  const deliveries = await webhookDeliveries(r, uploadId);
+  expect(deliveries.map((d) => [d.event["detail-type"], d.status])).toEqual([["Upload Completed", 500], ["Upload Completed", 204]]);
+  expect(deliveries[1]!.headers["webhook-id"]).toBe(deliveries[0]!.headers["webhook-id"]);
+  return uploadId;
+}
+
+/** The receiver is down through every retry: the delivery is parked on the webhook's dead-letter queue, and the replay script delivers it. */
+export async function webhookDeadLetter(r: Rehearsal) {
+  r.fail(DELIVERER, "webhook", 503);
+  const { uploadId } = await signedPut(r, "avatar");
+  r.heal(DELIVERER);
+  const queue = r.stubs.queues.get(onFailureQueueOf(r, DELIVERER)) ?? [];
+  expect(queue).toHaveLength(1);
+  expect((await webhookDeliveries(r, uploadId)).map((d) => d.status)).toEqual([503, 503, 503]);
+  expect(await replay(r, DELIVERER, queue)).toMatchObject({ received: 1, replayed: 1, failed: 0 });
+  const deliveries = await webhookDeliveries(r, uploadId);
+  expect(deliveries.map((d) => d.status)).toEqual([503, 503, 503, 204]);
+  expect(new Set(deliveries.map((d) => d.headers["webhook-id"])).size).toBe(1);
+  return uploadId;
 }
 
 /** Bytes that are not the PNG they claim to be: the record step deletes them and rejects the ticket. */

@@ -10,7 +10,7 @@
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import aws4 from "aws4";
 import { CreateTableCommand, DescribeTableCommand, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
@@ -24,6 +24,7 @@ import { IamEvaluator, type Principal } from "./iam-check.js";
 import { lambdaEnvironment, LambdaHost, type InvokeResult } from "./lambda-host.js";
 import { RecordingEndpoint, type ObjectCreated, type RecordedCall } from "./recording-endpoint.js";
 import { StubServices, type BusEvent } from "./stub-services.js";
+import { WebhookReceiver } from "./webhook-receiver.js";
 import {
   ACCOUNT, asyncConfig, bucketPolicies, DeployedTemplate, httpRoutes, keyPolicies, lambdaFunctions, REGION, rolePolicies,
   type Json, type PolicyDocument, type TemplateFunction, type TemplateJson, type TemplateRoute,
@@ -89,14 +90,20 @@ function withEmptyMaps(record: Record<string, unknown>): Record<string, unknown>
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, ["NewImage", "OldImage", "Keys"].includes(k) ? image(v as Record<string, unknown>) : v]));
 }
 
+/** A value as Secrets Manager's GetRandomPassword makes it: letters and digits, and punctuation unless excluded. */
+function generatedSecret(length: number, excludePunctuation: boolean): string {
+  const alphabet = `ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789${excludePunctuation ? "" : "!\"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~"}`;
+  return Array.from(randomBytes(length), (b) => alphabet[b % alphabet.length]).join("");
+}
+
 export class Rehearsal {
   readonly template: DeployedTemplate;
   readonly functions = new Map<string, Deployed>();
   readonly calls: RecordedCall[] = [];
   readonly failures: string[] = [];
   readonly stubs = new StubServices();
-  /** Webhook deliveries by the template's API destination (URL, API key header). */
-  readonly webhook: Array<{ endpoint: string; event: BusEvent }> = [];
+  /** Where the deliver-webhook function POSTs (instead of the template's WEBHOOK_URL); `fail(deliverer, "webhook", 503)` takes it down. */
+  readonly webhook = new WebhookReceiver(() => [...this.faults.values()].find((f) => f.service === "webhook")?.status);
   /** GuardDuty's verdict for a key (default NO_THREATS_FOUND). */
   readonly verdicts = new Map<string, "NO_THREATS_FOUND" | "THREATS_FOUND">();
   private readonly faults = new Map<string, { service: string; status: number; body: string }>();
@@ -147,6 +154,7 @@ export class Rehearsal {
   /** Creates the template's buckets and tables on the local servers and starts every function. */
   static async start(json: TemplateJson, outdir: string, servers: LocalServers, options: RehearsalOptions = {}): Promise<Rehearsal> {
     const r = new Rehearsal(json, outdir, servers, options);
+    await r.webhook.start();
     await r.createResources();
     await r.startFunctions();
     return r;
@@ -173,6 +181,11 @@ export class Rehearsal {
       }
     }
     dynamo.destroy();
+    // Secrets Manager generates a secret's value when CloudFormation creates it.
+    for (const [id, r] of this.template.ofType("AWS::SecretsManager::Secret")) {
+      const spec = r.Properties?.GenerateSecretString as { PasswordLength?: number; ExcludePunctuation?: boolean } | undefined;
+      if (spec) this.stubs.secrets.set(this.template.ref(id), generatedSecret(spec.PasswordLength ?? 32, spec.ExcludePunctuation === true));
+    }
   }
 
   private async startFunctions(): Promise<void> {
@@ -201,7 +214,7 @@ export class Rehearsal {
       });
       const url = await endpoint.start();
       deployed.endpoint = endpoint;
-      deployed.host = new LambdaHost(fn, taskRoot, lambdaEnvironment(fn, taskRoot, this.servers.s3, url).all);
+      deployed.host = new LambdaHost(fn, taskRoot, this.webhook.redirect(lambdaEnvironment(fn, taskRoot, this.servers.s3, url).all));
     }
     // Cold starts in parallel, as a first deploy's first requests would.
     const starts = await Promise.all([...this.functions.values()].map(async (d) => [d, await d.host?.start()] as const));
@@ -210,6 +223,7 @@ export class Rehearsal {
 
   async stop(): Promise<void> {
     await Promise.all([...this.functions.values()].flatMap((d) => [d.host?.stop(), d.endpoint?.stop()]));
+    await this.webhook.stop();
     this.owner.destroy();
     for (const dir of this.tempDirs) rmSync(dir, { recursive: true, force: true });
   }
@@ -225,7 +239,7 @@ export class Rehearsal {
     return d.fn.logicalId.replace(/^UploadBroker/, "").replace(/Function[0-9A-F]{8}$/, "").replace(/^(BucketNotificationsHandler)[0-9a-f]{32}[0-9A-F]{8}$/, "$1 (aws-cdk-lib)");
   }
 
-  /** Makes every call of a function to a service answer `status` (an outage) until `heal`. */
+  /** Makes every call of a function to a service answer `status` (an outage) until `heal`; the service `webhook` is the webhook receiver. */
   fail(functionMatch: string, service: string, status = 500, body = '{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}') {
     this.faults.set(this.fn(functionMatch).fn.name, { service, status, body });
   }
@@ -416,11 +430,8 @@ export class Rehearsal {
         const fn = [...this.functions.values()].find((d) => d.fn.arn === target.Arn);
         if (fn) {
           if (this.permitted(fn, "events.amazonaws.com", ruleArn)) this.asyncQueue.push({ logicalId: fn.fn.logicalId, event: envelope, source: `rule ${id}` });
-        } else if (target.Arn.includes(":api-destination/")) {
-          const destination = this.template.ofType("AWS::Events::ApiDestination").find(([did]) => this.template.getAtt(did, "Arn") === target.Arn)!;
-          this.webhook.push({ endpoint: String(destination[1].Properties!.InvocationEndpoint), event });
         } else {
-          this.failures.push(`rule ${id}: target ${target.Arn} is neither a function of the stack nor an API destination`);
+          this.failures.push(`rule ${id}: target ${target.Arn} is no function of the stack`);
         }
       }
     }

@@ -109,12 +109,6 @@ export class DeployedTemplate {
         return arn("kms", `key/${name}`);
       case "AWS::CloudFront::Distribution.DomainName":
         return `${name.toLowerCase()}.cloudfront.net`;
-      case "AWS::Events::ApiDestination.Arn":
-        return arn("events", `api-destination/${name}/0a1b2c3d`);
-      case "AWS::Events::Connection.Arn":
-        return arn("events", `connection/${name}/0a1b2c3d`);
-      case "AWS::Events::Connection.SecretArn":
-        return arn("secretsmanager", `secret:events!connection/${name}-AbCdEf`);
       case "AWS::Events::EventBus.Arn":
         return arn("events", `event-bus/${name}`);
       case "AWS::Cognito::UserPool.ProviderURL":

@@ -6,6 +6,7 @@ import { AttributeType, StreamViewType, Table } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus } from "aws-cdk-lib/aws-events";
 import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Code, Function, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Key } from "aws-cdk-lib/aws-kms";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, describe, expect, it } from "vitest";
@@ -35,8 +36,11 @@ function build(props: Partial<CompletionEventsProps> | ((stack: Stack) => Partia
     id: "AwsSolutions-IAM5[Resource::arn:aws:logs:eu-west-1:123456789012:log-group:publish:*]",
     reason: "A placeholder role of this test; the real function's role comes from UploadFunction and writes to its own log group only.",
   });
-  const events = new CompletionEvents(stack, "CompletionEvents", { table, publishFunction: fn, ...(typeof props === "function" ? props(stack) : props) });
-  return { app, outdir, stack, table, fn, role, events, template: () => Template.fromStack(stack) };
+  const deliverRole = new Role(stack, "DeliverRole", { assumedBy: new ServicePrincipal("lambda.amazonaws.com") });
+  const deliverer = new Function(stack, "Deliver", { runtime: Runtime.NODEJS_22_X, handler: "index.handler", code: Code.fromInline("export const handler = async () => ({});"), role: deliverRole });
+  if (acknowledgePlaceholder) Validations.of(deliverer).acknowledge({ id: "AwsSolutions-L1", reason: "A placeholder function of this test, as the publish one." });
+  const events = new CompletionEvents(stack, "CompletionEvents", { table, publishFunction: fn, webhookFunction: deliverer, ...(typeof props === "function" ? props(stack) : props) });
+  return { app, outdir, stack, table, fn, role, deliverer, deliverRole, events, template: () => Template.fromStack(stack) };
 }
 
 const STATUSES = ["completed", "rejected", "aborted", "deleted"];
@@ -121,7 +125,7 @@ describe("stream → publish function", () => {
   });
 
   it("creates no webhook without webhookUrl", () => {
-    for (const type of ["AWS::Events::Connection", "AWS::Events::ApiDestination", "AWS::Events::Rule", "AWS::SecretsManager::Secret"]) {
+    for (const type of ["AWS::Events::Rule", "AWS::SecretsManager::Secret", "AWS::Lambda::EventInvokeConfig"]) {
       template.resourceCountIs(type, 0);
     }
   });
@@ -139,40 +143,40 @@ describe("a bus of the deployer's", () => {
 describe("webhook", () => {
   const URL = "https://hooks.example.com/upload-broker";
 
-  it("delivers the four detail-types through a connection with a generated API key, retries and a dead-letter queue", () => {
+  it("hands the four detail-types to the deliver-webhook function: Lambda retries a failed delivery, both EventBridge and Lambda park what fails in the dead-letter queue", () => {
     const built = build({ webhookUrl: URL });
     const template = built.template();
     const secret = logicalId(built.events.webhookSecret as Secret);
-    template.hasResourceProperties("AWS::SecretsManager::Secret", { GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true }, SecretString: Match.absent() });
-    template.hasResourceProperties("AWS::Events::Connection", {
-      AuthorizationType: "API_KEY",
-      AuthParameters: {
-        ApiKeyAuthParameters: {
-          ApiKeyName: "x-api-key",
-          ApiKeyValue: { "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: secret }, ":SecretString:::}}"]] },
-        },
-      },
-    });
-    const connection = Object.keys(template.findResources("AWS::Events::Connection"))[0]!;
-    template.hasResourceProperties("AWS::Events::ApiDestination", {
-      ConnectionArn: { "Fn::GetAtt": [connection, "Arn"] },
-      InvocationEndpoint: URL,
-      HttpMethod: "POST",
-    });
-    const destination = Object.keys(template.findResources("AWS::Events::ApiDestination"))[0]!;
+    // 64 letters and digits: base64 of 48 bytes, a Standard Webhooks secret without its prefix.
+    template.hasResourceProperties("AWS::SecretsManager::Secret", { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false }, SecretString: Match.absent() });
+    for (const type of ["AWS::Events::Connection", "AWS::Events::ApiDestination"]) template.resourceCountIs(type, 0);
+    const deliverer = logicalId(built.deliverer);
     const dlq = logicalId(built.events.webhookDeadLetterQueue!);
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: { WEBHOOK_URL: URL, WEBHOOK_SECRET_ARN: { Ref: secret } } },
+    });
     template.hasResourceProperties("AWS::Events::Rule", {
       EventBusName: "default",
       EventPattern: { source: ["upload-broker"], "detail-type": ["Upload Completed", "Upload Rejected", "Upload Aborted", "Upload Deleted"] },
       State: "ENABLED",
       Targets: [
         Match.objectLike({
-          Arn: { "Fn::GetAtt": [destination, "Arn"] },
+          Arn: { "Fn::GetAtt": [deliverer, "Arn"] },
           DeadLetterConfig: { Arn: { "Fn::GetAtt": [dlq, "Arn"] } },
           RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
-          RoleArn: Match.anyValue(),
+          RoleArn: Match.absent(),
         }),
       ],
+    });
+    const rule = Object.keys(template.findResources("AWS::Events::Rule"))[0]!;
+    template.hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunction", FunctionName: { "Fn::GetAtt": [deliverer, "Arn"] }, Principal: "events.amazonaws.com", SourceArn: { "Fn::GetAtt": [rule, "Arn"] },
+    });
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+      FunctionName: { Ref: deliverer },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21600,
+      DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [dlq, "Arn"] } } },
     });
     template.hasResourceProperties("AWS::SQS::Queue", { SqsManagedSseEnabled: true });
     template.hasResourceProperties("AWS::SQS::QueuePolicy", {
@@ -184,25 +188,31 @@ describe("webhook", () => {
     template.resourceCountIs("AWS::CloudWatch::Alarm", 2);
   });
 
-  it("sends a deployer's secret by reference only, in the header it names", () => {
-    const built = build((stack) => ({ webhookUrl: URL, webhookSecret: Secret.fromSecretNameV2(stack, "Key", "upload-broker/webhook-key"), webhookApiKeyHeader: "x-hook-key" }));
-    const template = built.template();
-    template.resourceCountIs("AWS::SecretsManager::Secret", 0);
-    const [connection] = Object.values(template.findResources("AWS::Events::Connection"));
-    const apiKey = connection?.Properties.AuthParameters.ApiKeyAuthParameters;
-    expect(apiKey.ApiKeyName).toBe("x-hook-key");
-    expect(flatten(apiKey.ApiKeyValue)).toBe(
-      "{{resolve:secretsmanager:arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:upload-broker/webhook-key:SecretString:::}}",
-    );
+  it("grants the deliverer GetSecretValue on its secret and SendMessage on its dead-letter queue, nothing more (kms:Decrypt only for a secret under a key of the deployer's)", () => {
+    const generated = build({ webhookUrl: URL });
+    const statements = statementsOfRole(generated.template(), logicalId(generated.deliverRole));
+    expect(statements).toEqual([
+      { Action: ["secretsmanager:GetSecretValue"], Effect: "Allow", Resource: { Ref: logicalId(generated.events.webhookSecret as Secret) } },
+      { Action: ["sqs:SendMessage"], Effect: "Allow", Resource: { "Fn::GetAtt": [logicalId(generated.events.webhookDeadLetterQueue!), "Arn"] } },
+    ]);
+    const named = build((stack) => ({ webhookUrl: URL, webhookSecret: Secret.fromSecretNameV2(stack, "Key", "upload-broker/webhook-key") }));
+    const read = statementsOfRole(named.template(), logicalId(named.deliverRole)).filter((s) => s.Action.some((a) => !a.startsWith("sqs:")));
+    expect(read.map((s) => [s.Action, flatten(s.Resource)])).toEqual([
+      [["secretsmanager:GetSecretValue"], "arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:upload-broker/webhook-key-??????"],
+    ]);
+    const keyed = build((stack) => {
+      const key = new Key(stack, "SecretKey");
+      return { webhookUrl: URL, webhookSecret: new Secret(stack, "Own", { encryptionKey: key }) };
+    });
+    const actions = statementsOfRole(keyed.template(), logicalId(keyed.deliverRole)).flatMap((s) => s.Action).sort();
+    expect(actions).toEqual(["kms:Decrypt", "secretsmanager:GetSecretValue", "sqs:SendMessage"]);
   });
 
-  it("puts no API key value in the template: every ApiKeyValue is a Secrets Manager reference, no secret string is inline", () => {
+  it("puts no secret value in the template", () => {
     for (const props of [{ webhookUrl: URL }, (stack: Stack) => ({ webhookUrl: URL, webhookSecret: Secret.fromSecretNameV2(stack, "Key", "k") })]) {
       const json = build(props).template().toJSON();
-      const values = findAll(json, "ApiKeyValue");
-      expect(values).toHaveLength(1);
-      for (const value of values) expect(flatten(value)).toMatch(/^\{\{resolve:secretsmanager:[^}]+:SecretString:::\}\}$/);
       expect(findAll(json, "SecretString")).toEqual([]);
+      expect(JSON.stringify(json)).not.toMatch(/resolve:secretsmanager/);
     }
   });
 
@@ -211,6 +221,7 @@ describe("webhook", () => {
     expect(() => build({ webhookUrl: "not a url" })).toThrow(/webhookUrl is not a URL/);
     expect(() => build({ webhookUrl: "https://user:pw@hooks.example.com/x" })).toThrow(/must not carry credentials/);
     expect(() => build((stack) => ({ webhookSecret: Secret.fromSecretNameV2(stack, "K", "k") }))).toThrow(/webhookSecret is only used with webhookUrl/);
+    expect(() => build({ webhookUrl: URL, webhookFunction: undefined })).toThrow(/webhookUrl needs webhookFunction/);
   });
 
   it("refuses a table without a stream", () => {
@@ -307,7 +318,7 @@ describe("UploadBrokerStack wires CompletionEvents", () => {
     const { template, stack } = plain;
     template.hasOutput("EventBusName", { Value: "default" });
     expect(Object.keys(template.findOutputs("*"))).not.toContain("WebhookSecretArn");
-    for (const type of ["AWS::Events::Connection", "AWS::Events::ApiDestination", "AWS::Events::Rule", "AWS::SecretsManager::Secret"]) template.resourceCountIs(type, 0);
+    for (const type of ["AWS::Events::Rule", "AWS::SecretsManager::Secret"]) template.resourceCountIs(type, 0);
     const fn = template.findResources("AWS::Lambda::Function")[logicalId(stack.broker.functions["publish-events"].function)];
     expect(fn?.Properties.Environment.Variables.EVENT_BUS_NAME).toBeUndefined();
   });
@@ -323,55 +334,48 @@ describe("UploadBrokerStack wires CompletionEvents", () => {
     expect(fn?.Properties.Environment.Variables.EVENT_BUS_NAME).toEqual(busArn);
   });
 
-  it("with -c webhookUrl, delivers to an API destination whose connection's API key is a Secrets Manager reference, and outputs WebhookSecretArn", () => {
+  it("with -c webhookUrl, the deliver-webhook function delivers, reading the generated secret; WebhookSecretArn and WebhookDeadLetterQueueUrl are output", () => {
     const { template, stack } = hooked;
     expect(hookedProps).toMatchObject({ webhookUrl: HOOK });
     const events = stack.broker.completionEvents;
     const secret = logicalId(events.webhookSecret as Secret);
+    const deliverer = stack.broker.functions["deliver-webhook"];
     template.resourceCountIs("AWS::SecretsManager::Secret", 1);
-    template.hasResourceProperties("AWS::SecretsManager::Secret", { GenerateSecretString: Match.objectLike({ PasswordLength: 48 }), SecretString: Match.absent() });
-    template.resourceCountIs("AWS::Events::Connection", 1);
-    template.hasResourceProperties("AWS::Events::Connection", {
-      AuthorizationType: "API_KEY",
-      AuthParameters: {
-        ApiKeyAuthParameters: {
-          ApiKeyName: "x-api-key",
-          ApiKeyValue: { "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: secret }, ":SecretString:::}}"]] },
-        },
-      },
-    });
-    const json = template.toJSON();
-    const values = findAll(json, "ApiKeyValue");
-    expect(values).toHaveLength(1);
-    expect(flatten(values[0])).toMatch(/^\{\{resolve:secretsmanager:[^}]+:SecretString:::\}\}$/);
-    expect(findAll(json, "SecretString")).toEqual([]);
-    const connection = Object.keys(template.findResources("AWS::Events::Connection"))[0]!;
-    template.resourceCountIs("AWS::Events::ApiDestination", 1);
-    template.hasResourceProperties("AWS::Events::ApiDestination", {
-      ConnectionArn: { "Fn::GetAtt": [connection, "Arn"] },
-      InvocationEndpoint: HOOK,
-      HttpMethod: "POST",
-    });
-    const destination = Object.keys(template.findResources("AWS::Events::ApiDestination"))[0]!;
+    template.hasResourceProperties("AWS::SecretsManager::Secret", { GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }), SecretString: Match.absent() });
+    for (const type of ["AWS::Events::Connection", "AWS::Events::ApiDestination"]) template.resourceCountIs(type, 0);
+    expect(findAll(template.toJSON(), "SecretString")).toEqual([]);
+    const fn = template.findResources("AWS::Lambda::Function")[logicalId(deliverer.function)];
+    expect(fn?.Properties.Environment.Variables).toMatchObject({ WEBHOOK_URL: HOOK, WEBHOOK_SECRET_ARN: { Ref: secret } });
+    expect(fn?.Properties.Timeout).toBe(30);
     template.hasResourceProperties("AWS::Events::Rule", {
       EventBusName: "default",
       EventPattern: { source: ["upload-broker"] },
-      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [destination, "Arn"] }, DeadLetterConfig: { Arn: { "Fn::GetAtt": [logicalId(events.webhookDeadLetterQueue!), "Arn"] } } })],
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [logicalId(deliverer.function), "Arn"] }, DeadLetterConfig: { Arn: { "Fn::GetAtt": [logicalId(events.webhookDeadLetterQueue!), "Arn"] } } })],
     });
     template.hasOutput("WebhookSecretArn", { Value: { Ref: secret } });
+    template.hasOutput("WebhookDeadLetterQueueUrl", { Value: { Ref: logicalId(events.webhookDeadLetterQueue!) } });
     expect(Object.keys(template.findOutputs("*")).sort()).toEqual(
-      ["ApiUrl", "BucketName", "DeadLetterQueueUrl", "EventBusName", "TableName", "UserPoolClientId", "UserPoolId", "WebhookSecretArn"],
+      ["ApiUrl", "BucketName", "DeadLetterQueueUrl", "EventBusName", "TableName", "UserPoolClientId", "UserPoolId", "WebhookDeadLetterQueueUrl", "WebhookSecretArn"],
     );
-    // No function may read the secret: EventBridge sends it, the receiver reads it.
+    // Only the deliverer reads the secret, and only it.
     for (const entry of functionEntries()) {
-      const actions = statementsOfRole(template, logicalId(stack.broker.functions[entry].role)).flatMap((s) => s.Action);
-      expect(actions.filter((a) => a.startsWith("secretsmanager:")), entry).toEqual([]);
+      const reads = statementsOfRole(template, logicalId(stack.broker.functions[entry].role)).filter((s) => s.Action.some((a) => a.startsWith("secretsmanager:")));
+      expect(reads, entry).toEqual(entry === "deliver-webhook" ? [{ Action: ["secretsmanager:GetSecretValue"], Effect: "Allow", Resource: { Ref: secret } }] : []);
     }
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       Namespace: "AWS/SQS",
       MetricName: "ApproximateNumberOfMessagesVisible",
       Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [logicalId(events.webhookDeadLetterQueue!), "QueueName"] } }],
     });
+  });
+
+  it("without -c webhookUrl, the deliver-webhook function has no webhook, no grant and no trigger", () => {
+    const { template, stack } = plain;
+    const deliverer = stack.broker.functions["deliver-webhook"];
+    const fn = template.findResources("AWS::Lambda::Function")[logicalId(deliverer.function)];
+    expect(Object.keys(fn?.Properties.Environment.Variables ?? {}).filter((v) => v.startsWith("WEBHOOK_"))).toEqual([]);
+    expect(statementsOfRole(template, logicalId(deliverer.role)).flatMap((s) => s.Action).filter((a) => !a.startsWith("logs:"))).toEqual([]);
+    expect(Object.keys(template.findResources("AWS::Lambda::EventInvokeConfig", { Properties: { FunctionName: { Ref: logicalId(deliverer.function) } } }))).toEqual([]);
   });
 
   it("refuses a -c webhookUrl that is not https before any stack is built, naming the key", () => {

@@ -64,7 +64,7 @@ describe("cdk-nag AwsSolutions", () => {
       removalPolicy: RemovalPolicy.DESTROY,
       alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:ops",
     });
-    // Completion events to a bus of the deployer's and a webhook (secret, connection, API destination).
+    // Completion events to a bus of the deployer's and a webhook (secret, rule, deliver-webhook's retries and dead-letter queue).
     new UploadBrokerStack(app, "Webhook", { eventBusName: "upload-events", webhookUrl: "https://hooks.example.com/uploads" });
     result = synthWithNag(app, test.outdir);
     stacks = app.node.children.filter((c): c is UploadBrokerStack => c instanceof UploadBrokerStack);

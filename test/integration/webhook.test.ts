@@ -1,12 +1,16 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { verifyWebhook, WebhookVerificationError, type WebhookRequest } from "../../client/src/server.js";
 import { transitionEvent } from "../../functions/domain/events.js";
+import { fetchSender } from "../../functions/adapters/webhook-sender.js";
 import { newWebhookSecret, webhookHeaders } from "../../functions/domain/webhook-signature.js";
+import { makeDeliverHandler } from "../../functions/handlers/deliver-webhook.js";
 import { loadLocalConfig } from "../../local/config.js";
 import type { Ticket } from "../../functions/schemas.js";
-import { publishingTicketStore, webhookPublisher, type EventLog, type WebhookBody } from "../../local/webhook.js";
+import type { WebhookBody } from "../../functions/domain/webhook-delivery.js";
+import { publishingTicketStore, webhookPublisher, type EventLog } from "../../local/webhook.js";
 import { MemoryTicketStore } from "../support/fixtures.js";
 import { png as samplePng, withHead } from "../support/samples.js";
 
@@ -314,6 +318,30 @@ describe("signed deliveries and verifyWebhook (upload-broker-client/server)", ()
     expect(await refusal(verifyWebhook(first!, secret))).toBe("accepted");
     expect(await refusal(verifyWebhook(retry!, secret))).toBe("accepted");
     expect(await refusal(verifyWebhook(retry!, secret))).toBe("replayed");
+  });
+
+  it("accepts what the stack's deliver-webhook function sends (the generated secret has no prefix); refuses a changed body, an old timestamp and a wrong secret", async () => {
+    const { url, received } = await rawSink((n) => (n === 1 ? 503 : 204));
+    // What Secrets Manager generates for the stack: 64 letters and digits, no whsec_ prefix.
+    const stored = randomBytes(48).toString("base64").replace(/[+/]/g, "A");
+    expect(stored).toMatch(/^[A-Za-z0-9]{64}$/);
+    const deliverAt = (offsetMs: number) => makeDeliverHandler({ url, secret: async () => stored, send: fetchSender(2000), now: () => new Date(Date.now() + offsetMs) });
+    const busEvent = { version: "0", id: "5c2f7a8e-1b3d-4e5f-8a9b-0c1d2e3f4a5b", "detail-type": completion.detailType, source: completion.source, account: "123456789012", time: "2026-11-21T10:00:03Z", region: "eu-west-1", resources: [], detail: completion.detail };
+    await expect(deliverAt(-60_000)(busEvent)).rejects.toThrow(/HTTP 503/); // Lambda tries it again a minute later
+    expect(await deliverAt(0)(busEvent)).toMatchObject({ delivered: true });
+    const [first, retry] = received;
+    expect(retry!.headers["webhook-id"]).toBe(busEvent.id);
+    expect(first!.headers["webhook-id"]).toBe(busEvent.id);
+    // The receiver verifies with the value it reads from Secrets Manager, as is or with the prefix.
+    const event = await verifyWebhook(retry!, stored);
+    expect(event).toEqual({ id: busEvent.id, source: "upload-broker", "detail-type": "Upload Completed", time: completion.detail.at, detail: completion.detail });
+    expect(await refusal(verifyWebhook(first!, `whsec_${stored}`))).toBe("accepted");
+    expect(await refusal(verifyWebhook(retry!, stored))).toBe("replayed");
+    expect(await refusal(verifyWebhook({ ...retry!, body: retry!.body.replace('"avatar"', '"document"') }, stored, { replay: false }))).toBe("bad_signature");
+    expect(await refusal(verifyWebhook(retry!, newWebhookSecret(), { replay: false }))).toBe("bad_signature");
+    // The same delivery, signed six minutes ago.
+    await deliverAt(-360_000)(busEvent);
+    expect(await refusal(verifyWebhook(received[2]!, stored))).toBe("too_old");
   });
 
   it("local mode signs with WEBHOOK_SECRET, or with one it makes up; a malformed secret fails start-up naming it", () => {

@@ -9,6 +9,7 @@
 import { CloudFrontClient, CreateInvalidationCommand } from "@aws-sdk/client-cloudfront";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -32,6 +33,7 @@ import { S3MultipartStore } from "../../functions/adapters/s3-multipart-store.js
 import { S3ObjectLister } from "../../functions/adapters/s3-object-lister.js";
 import { S3ObjectStore } from "../../functions/adapters/s3-object-store.js";
 import { S3Rest, type S3Request } from "../../functions/adapters/s3-rest.js";
+import { SecretReader } from "../../functions/adapters/secret-reader.js";
 import { SERVED_CACHE_CONTROL } from "../../functions/domain/public-files.js";
 import { transitionEvent } from "../../functions/domain/events.js";
 import type { Ticket } from "../../functions/schemas.js";
@@ -323,6 +325,26 @@ describe("EventBridge PutEvents is the SDK's", () => {
       })),
       (e) => new EventBridgePublisher({ region, endpoint: e, credentials, eventBus: bus }).publish([event]),
     );
+  });
+});
+
+describe("Secrets Manager GetSecretValue is the SDK's", () => {
+  const secretId = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:upload-broker-webhook-AbCdEf";
+  const json = (body: unknown, status = 200): Answer => ({ status, headers: { "content-type": "application/x-amz-json-1.1" }, body: JSON.stringify(body) });
+  const sdk = (e: string) => new SecretsManagerClient({ region, endpoint: e, credentials, maxAttempts: 1 }).send(new GetSecretValueCommand({ SecretId: secretId }));
+  const ours = (e: string) => new SecretReader({ region, secretId, endpoint: e, credentials }).value();
+
+  it("reads the SecretString", async () => {
+    const { sdk: a, ours: b } = await sameRequest("secretsmanager", () => json({ ARN: secretId, Name: "upload-broker-webhook", SecretString: "whsec_abc", VersionId: "v1" }), sdk, ours);
+    expect((a as { value: { SecretString: string } }).value.SecretString).toBe("whsec_abc");
+    expect(b).toEqual({ value: "whsec_abc" });
+  });
+
+  it("throws the SDK's error for a missing secret or a denied read", async () => {
+    for (const [type, status] of [["ResourceNotFoundException", 400], ["AccessDeniedException", 400]] as const) {
+      const outcome = await sameRequest("secretsmanager", () => json({ __type: type, message: `${type} happened` }, status), sdk, ours);
+      expect(shape(outcome.ours as { error?: unknown })).toEqual(shape(outcome.sdk as { error?: unknown }));
+    }
   });
 });
 
