@@ -50,7 +50,7 @@ export interface Wiring {
   s3Credentials?: Credentials;
   /** Static credentials for DynamoDB. @default - the function role's */
   dynamoCredentials?: Credentials;
-  /** Wraps every ticket store that moves tickets (local mode publishes each change through it, as the table's stream does). */
+  /** Wraps every ticket store (local mode publishes each change through it, as the table's stream does); the writer of new tickets and the quota counters are not wrapped. */
   tickets?: (store: TicketStore) => TicketStore;
 }
 

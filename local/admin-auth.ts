@@ -5,7 +5,7 @@
  * SDK's own signer (`@smithy/signature-v4`) from the request's date, signed headers and body,
  * and compared; anything else (no signature, a JWT, another key, a stale date) is refused.
  */
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -46,6 +46,12 @@ export async function verifyAdminRequest(request: SignedRequest, region: string,
     headers[name] = value;
   }
   const url = new URL(request.target, "http://localhost");
+  // Signed and routed path must be one: a target that URL parsing would normalise (dot segments,
+  // re-encoded characters) is refused rather than verified as one path and served as another.
+  if (url.pathname !== request.target.split("?")[0]) return undefined;
+  // A signed payload hash (`UNSIGNED-PAYLOAD` included) must be the body's, or the body would be free.
+  const payloadHash = header(request.headers, "x-amz-content-sha256");
+  if (payloadHash !== undefined && payloadHash !== createHash("sha256").update(request.body).digest("hex")) return undefined;
   const query: Record<string, string | string[]> = {};
   for (const [name, value] of url.searchParams) {
     const held = query[name];

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { request } from "node:http";
 import { AwsClient } from "aws4fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminClient, type AdminClient } from "../../client/src/server.js";
@@ -102,6 +103,17 @@ describe("the admin routes (local mode)", () => {
     expect(moved.status).toBe(403);
     // Signed for GET, sent as DELETE.
     expect((await fetch(signed.url, { method: "DELETE", headers: signed.headers })).status).toBe(403);
+    // A dot segment in the signed path: URL parsing would serve another path than the one signed.
+    const dotted = await aws.sign(`${server.url}/admin/uploads/x/../${id}`, { method: "GET" });
+    const raw = await new Promise<number>((resolve, reject) => {
+      const target = new URL(server.url);
+      const req = request({ host: target.hostname, port: target.port, path: `/admin/uploads/x/../${id}`, headers: Object.fromEntries(dotted.headers) }, (res) => (res.resume(), resolve(res.statusCode!)));
+      req.on("error", reject).end();
+    });
+    expect(raw).toBe(403);
+    // A body the signature does not cover (an unsigned payload hash).
+    const unsigned = await aws.sign(`${server.url}/admin/uploads/${id}`, { method: "GET", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+    expect((await fetch(unsigned)).status).toBe(403);
     // Signed half an hour ago.
     const stale = await aws.sign(`${server.url}/admin/uploads/${id}`, { method: "GET", aws: { datetime: new Date(Date.now() - 30 * 60_000).toISOString().replace(/[:-]|\.\d{3}/g, "") } });
     expect((await fetch(stale)).status).toBe(403);
