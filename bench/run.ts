@@ -692,7 +692,7 @@ for (const fn of ENTRIES) {
   const target = COLD_TARGET[fn] ?? 0.4;
   console.log(`| ${fn} | ${round(imp(fn).median / 1000, 1)} | ${round(imp(fn).p99 / 1000, 1)} | ${ratio.toFixed(2)}${ratio <= target ? "" : " ✗"} | ≤ ${target} | ${memory[fn]!.recommendedMb} MB |`);
 }
-for (const row of rows.filter((x) => x.unit === "MiB/s")) console.log(`| ${row.name} | ${row.median} MiB/s | ${row.p99} MiB/s (slowest) | | | |`);
+for (const row of rows.filter((x) => x.unit === "MiB/s" && x.median !== undefined)) console.log(`| ${row.name} | ${row.median} MiB/s | ${row.p99} MiB/s (slowest) | | | |`);
 const tpRatio = r["client throughput / lib-storage Upload (target ≥ 0.9)"];
 if (tpRatio !== undefined) console.log(`| client / lib-storage | ${tpRatio} | | | ≥ 0.9 | |`);
 
