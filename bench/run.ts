@@ -441,6 +441,9 @@ const PROBES: Record<string, string> = {
   "probe: Powertools Logger": 'import { Logger } from "@aws-lambda-powertools/logger"; export const logger = new Logger({ serviceName: "x" }); export const handler = () => logger;',
   "probe: Powertools Metrics": 'import { Metrics } from "@aws-lambda-powertools/metrics"; export const metrics = new Metrics({ namespace: "x", serviceName: "x" }); export const handler = () => metrics;',
   "probe: node:https + aws4": 'import { request } from "node:https"; import aws4 from "aws4"; export const handler = () => [request, aws4];',
+  // The floor every HTTP function shares at start (docs/performance.md, "Where a cold import's time goes").
+  "probe: zod, sign-put's schemas + loadConfig()": 'import { SignPutRequest } from "../functions/schemas/sign.js"; import { loadConfig } from "../functions/config.js"; export const config = loadConfig(); export const handler = () => SignPutRequest;',
+  "probe: lean transport (signed-http, ticket writer, PUT presigner)": 'export * from "../functions/adapters/signed-http.js"; export * from "../functions/adapters/dynamo-ticket-writer.js"; export * from "../functions/adapters/put-presigner.js";',
 };
 
 async function coldStarts() {
@@ -569,6 +572,9 @@ function ratios() {
     ...Object.fromEntries(ENTRIES.map((fn) => [`${fn} cold import / naive bundle (target ≤ ${COLD_TARGET[fn] ?? 0.4})`, round(imp(fn) / naiveImport)])),
     "Powertools Logger alone, cold import / naive bundle": round((imp("probe: Powertools Logger") - imp("probe: empty bundle")) / naiveImport),
     "Powertools Metrics alone, cold import / naive bundle": round((imp("probe: Powertools Metrics") - imp("probe: empty bundle")) / naiveImport),
+    "zod with sign-put's schemas and the profile parse alone, cold import / naive bundle": round((imp("probe: zod, sign-put's schemas + loadConfig()") - imp("probe: empty bundle")) / naiveImport),
+    "lean transport alone, cold import / naive bundle": round((imp("probe: lean transport (signed-http, ticket writer, PUT presigner)") - imp("probe: empty bundle")) / naiveImport),
+    "empty bundle, cold import / naive bundle": round(imp("probe: empty bundle") / naiveImport),
     "naive design bundle cold import / naive bundle": round(imp("naive-full") / naiveImport),
     "sign-put cold import, --enable-source-maps / without": round(imp("sign-put+source-maps") / imp("sign-put")),
     "client throughput with per-part MD5 / without (loopback: the worst case)": round(
@@ -708,7 +714,7 @@ for (const fn of ENTRIES) {
   const target = COLD_TARGET[fn] ?? 0.4;
   console.log(`| ${fn} | ${round(imp(fn).median / 1000, 1)} | ${round(imp(fn).p99 / 1000, 1)} | ${ratio.toFixed(2)}${ratio <= target ? "" : " ✗"} | ≤ ${target} | ${memory[fn]!.recommendedMb} MB |`);
 }
-for (const row of rows.filter((x) => x.unit === "MiB/s")) console.log(`| ${row.name} | ${row.median} MiB/s | ${row.p99} MiB/s (slowest) | | | |`);
+for (const row of rows.filter((x) => x.unit === "MiB/s" && x.median !== undefined)) console.log(`| ${row.name} | ${row.median} MiB/s | ${row.p99} MiB/s (slowest) | | | |`);
 const tpRatio = r["client throughput / lib-storage Upload (target ≥ 0.9)"];
 if (tpRatio !== undefined) console.log(`| client / lib-storage | ${tpRatio} | | | ≥ 0.9 | |`);
 
