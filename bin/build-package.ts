@@ -1,6 +1,6 @@
 /**
  * `npm run build:package` (and `npm pack`'s `prepack`): builds the construct package `upload-broker`
- * into `dist/` (or PACKAGE_OUT_DIR):
+ * into `dist/`:
  * - `functions/<entry>/`: every Lambda entry's bundle, made by the very bundling synth does in this
  *   repository (a stack of one UploadFunction per entry, synthesized; its assets copied), so the
  *   package ships exactly what `cdk deploy` from the clone would: `index.mjs`, its source map and
@@ -22,7 +22,7 @@ import { build } from "esbuild";
 import { functionEntries, UploadFunction } from "../lib/upload-function.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const OUT = process.env.PACKAGE_OUT_DIR ?? join(ROOT, "dist");
+const OUT = join(ROOT, "dist");
 const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
 /** What the construct may import at synth: its peers (aws-cdk-lib, constructs), its dependencies, Node's own modules. */
 const ALLOWED = new Set([...Object.keys(manifest.peerDependencies ?? {}), ...Object.keys(manifest.dependencies ?? {})]);
