@@ -1,6 +1,6 @@
 import { Duration, Validations, type RemovalPolicy } from "aws-cdk-lib";
 import type { ThrottleSettings } from "aws-cdk-lib/aws-apigatewayv2";
-import type { UserPoolClientProps, UserPoolProps } from "aws-cdk-lib/aws-cognito";
+import type { IUserPool, IUserPoolClient, UserPoolClientProps, UserPoolProps } from "aws-cdk-lib/aws-cognito";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { IEventBus } from "aws-cdk-lib/aws-events";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
@@ -35,7 +35,7 @@ import { TicketTable, type TicketTableOverrides } from "./ticket-table.js";
 import { UploadApi } from "./upload-api.js";
 import { UploadAuth } from "./upload-auth.js";
 import { UploadBucket, type UploadBucketOverrides } from "./upload-bucket.js";
-import { UploadFunction, type FunctionEntry } from "./upload-function.js";
+import { checkFunctionSettings, UploadFunction, type FunctionEntry, type FunctionSettings } from "./upload-function.js";
 import type { Access } from "../functions/route.js";
 import { httpEntries, routeKey, routes, type HttpEntry, type Route } from "../functions/routes.js";
 
@@ -51,6 +51,13 @@ export interface UploadBrokerProps {
   readonly jwtIssuer?: string;
   /** Accepted audiences of `jwtIssuer` tokens. @default - the created app client */
   readonly jwtAudience?: readonly string[];
+  /**
+   * Your Cognito user pool instead of a new one (with `existingUserPoolClients`): the authorizer
+   * trusts its issuer, `https://cognito-idp.<region>.amazonaws.com/<poolId>`. @default - a new user pool
+   */
+  readonly existingUserPool?: IUserPool;
+  /** The app clients of `existingUserPool` whose tokens are accepted (the JWT audience). */
+  readonly existingUserPoolClients?: readonly IUserPoolClient[];
   /** Overrides for the created user pool. @default - secure defaults */
   readonly userPoolProps?: Partial<UserPoolProps>;
   /** Overrides for the created app client. @default - public client, SRP and password auth, no OAuth */
@@ -93,6 +100,12 @@ export interface UploadBrokerProps {
    * Presigned uploads are unchanged for clients. @default - S3-managed encryption (SSE-S3)
    */
   readonly encryptionKey?: IKey;
+  /**
+   * Memory and timeout per function, by entry name (`functionEntries()`), e.g.
+   * `{ "record-upload": { memorySize: 1024, timeout: Duration.minutes(1) } }`; checked at synth.
+   * @default - 256 MB each; 10 s for HTTP functions, 30 s for event functions
+   */
+  readonly functionProps?: { readonly [E in FunctionEntry]?: FunctionSettings };
   /** Serve the API under a domain of yours. @default - the execute-api URL */
   readonly apiDomain?: CustomDomain;
   /** Serve public files under a domain of yours (certificate in us-east-1). @default - the distribution's cloudfront.net name */
@@ -139,6 +152,8 @@ export class UploadBroker extends Construct {
     this.auth = new UploadAuth(this, "Auth", {
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,
+      existingUserPool: props.existingUserPool,
+      existingUserPoolClients: props.existingUserPoolClients,
       userPoolProps: props.userPoolProps,
       userPoolClientProps: props.userPoolClientProps,
       removalPolicy,
@@ -164,8 +179,13 @@ export class UploadBroker extends Construct {
       PROFILES: profilesJson,
       POWERTOOLS_SERVICE_NAME: "upload-broker",
     };
-    const fn = (entry: FunctionEntry, description: string, timeout = Duration.seconds(10)) =>
-      new UploadFunction(this, toPascal(entry), { entry, description, environment, timeout, removalPolicy, logRetention, alarmTopic, logLevel: props.logLevel });
+    checkFunctionSettings(props.functionProps ?? {}, "UploadBroker functionProps");
+    const fn = (entry: FunctionEntry, description: string, timeout = Duration.seconds(10)) => {
+      const own = props.functionProps?.[entry];
+      return new UploadFunction(this, toPascal(entry), {
+        entry, description, environment, timeout: own?.timeout ?? timeout, memorySize: own?.memorySize, removalPolicy, logRetention, alarmTopic, logLevel: props.logLevel,
+      });
+    };
     // One function per entry the route table names, described by its routes.
     const functions = Object.fromEntries(
       httpEntries().map((entry) => [entry, fn(entry, describeRoutes(routes.filter((r) => r.entry === entry)))]),

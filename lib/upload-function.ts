@@ -1,15 +1,16 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Duration, Validations, type RemovalPolicy } from "aws-cdk-lib";
 import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime } from "aws-cdk-lib/aws-lambda";
+import { ApplicationLogLevel, Architecture, Code, Function as LambdaFunction, LoggingFormat, Runtime, type FunctionProps } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 import { httpEntries, type HttpEntry } from "../functions/routes.js";
+import { ConfigError } from "../functions/errors.js";
 import { alarmOnAny } from "./alarms.js";
 import { DEFAULT_LOG_RETENTION, DEFAULT_REMOVAL_POLICY } from "./secure-defaults.js";
 
@@ -24,6 +25,24 @@ export const functionEntries = (): FunctionEntry[] => [...httpEntries(), ...EVEN
 
 
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * Where the pre-built bundles lie, `<dir>/<entry>/index.mjs`: beside the module that runs this
+ * code. In the published package this file is bundled into `dist/index.js` and `npm pack` (its
+ * `prepack`, bin/build-package.ts) has built every entry into `dist/functions/`; a function is then
+ * `Code.fromAsset` of its folder, and synth needs neither esbuild nor our sources. In this
+ * repository the module is `lib/upload-function.ts` and `lib/functions/` never exists, so every
+ * function is bundled from `functions/entries/` at synth (tests, `cdk deploy` from a clone).
+ */
+export const PREBUILT_DIR = fileURLToPath(new URL("functions", import.meta.url));
+
+/** The bundle folder of an entry in the package, or undefined when functions are bundled from source. */
+export function prebuiltBundle(entry: FunctionEntry, dir = PREBUILT_DIR): string | undefined {
+  const bundle = join(dir, entry);
+  if (existsSync(join(bundle, "index.mjs"))) return bundle;
+  if (existsSync(dir)) throw new Error(`upload-broker: the package has no pre-built bundle for ${entry} in ${dir}; reinstall it.`);
+  return undefined;
+}
 
 /** The runtime every function is built and tested for. */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
@@ -61,6 +80,47 @@ export const BUNDLE_SETTINGS = {
   external: LAZY_PACKAGES,
 } as const;
 
+/** Memory and timeout of one function; what is left out keeps the broker's default. */
+export interface FunctionSettings {
+  /** In MB, 128 to 10240 (more memory is also more CPU). @default 256 */
+  readonly memorySize?: number;
+  /**
+   * At most 30 seconds for the functions behind the HTTP API (API Gateway ends a request after
+   * 30 s), at most 15 minutes for the event functions.
+   * @default - 10 seconds for HTTP functions, 30 seconds for event functions
+   */
+  readonly timeout?: Duration;
+}
+
+/** The longest an HTTP API integration may take, hence the longest useful HTTP function timeout. */
+const HTTP_TIMEOUT_LIMIT = Duration.seconds(30);
+
+/**
+ * Checks per-function settings at synth (a plain-JS app may misspell an entry or pass a string);
+ * `what` names the prop in errors.
+ */
+export function checkFunctionSettings(settings: Readonly<Record<string, FunctionSettings | undefined>>, what: string): void {
+  const entries = functionEntries();
+  const http: readonly string[] = httpEntries();
+  for (const [entry, s] of Object.entries(settings)) {
+    if (!(entries as string[]).includes(entry)) throw new ConfigError(`${what}: no function is named ${JSON.stringify(entry)}; the functions are ${entries.join(", ")}.`);
+    if (s === undefined) continue;
+    const { memorySize, timeout } = s;
+    if (memorySize !== undefined && !(Number.isInteger(memorySize) && memorySize >= 128 && memorySize <= 10240)) {
+      throw new ConfigError(`${what}.${entry}.memorySize must be a whole number of MB from 128 to 10240, got ${JSON.stringify(memorySize)}.`);
+    }
+    if (timeout === undefined) continue;
+    // Not `instanceof`: an app may hold another copy of aws-cdk-lib.
+    if (typeof (timeout as Partial<Duration>)?.toSeconds !== "function") throw new ConfigError(`${what}.${entry}.timeout must be a Duration (e.g. Duration.seconds(20)), got ${JSON.stringify(timeout)}.`);
+    const limit = http.includes(entry) ? HTTP_TIMEOUT_LIMIT : Duration.minutes(15);
+    const seconds = timeout.toSeconds({ integral: false });
+    if (seconds < 1 || seconds > limit.toSeconds()) {
+      const why = http.includes(entry) ? "API Gateway ends an HTTP API request after 30 seconds" : "Lambda's limit is 15 minutes";
+      throw new ConfigError(`${what}.${entry}.timeout must be from 1 second to ${limit.toHumanString()} (${why}), got ${timeout.toHumanString()}.`);
+    }
+  }
+}
+
 export interface UploadFunctionProps {
   /** Which file under `functions/entries/` this function runs (its `handler` export). */
   readonly entry: FunctionEntry;
@@ -85,7 +145,7 @@ export interface UploadFunctionProps {
 /**
  * One Lambda function with the shared defaults: Node.js 22 on ARM64, bundled by the local
  * esbuild into minified ESM (AWS SDK included, so each function carries the SDK version we test
- * and only the commands it uses), JSON logs in its own log group with retention, a role that
+ * and only the commands it uses; from the installed package, its pre-built bundles: see `PREBUILT_DIR`), JSON logs in its own log group with retention, a role that
  * may write to that log group and nothing else until granted, and an alarm on errors.
  *
  * The source map ships beside the bundle but Node is not told to apply it: with
@@ -94,7 +154,7 @@ export interface UploadFunctionProps {
  * its stack traces mapped, or map them offline with the shipped `index.mjs.map`.
  */
 export class UploadFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
   readonly errorsAlarm: Alarm;
@@ -118,11 +178,8 @@ export class UploadFunction extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
-    this.function = new NodejsFunction(this, "Function", {
-      entry: join(PROJECT_ROOT, "functions", "entries", `${props.entry}.ts`),
-      handler: "handler",
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
+    const common: Omit<FunctionProps, "code"> = {
+      handler: "index.handler",
       runtime: FUNCTION_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -134,27 +191,10 @@ export class UploadFunction extends Construct {
       applicationLogLevelV2: ApplicationLogLevel[props.logLevel ?? "INFO"],
       ...(props.description ? { description: props.description } : {}),
       environment: props.environment,
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: BUNDLE_SETTINGS.target,
-        banner: BUNDLE_SETTINGS.banner,
-        minify: BUNDLE_SETTINGS.minify,
-        mainFields: [...BUNDLE_SETTINGS.mainFields],
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        bundleAwsSDK: true,
-        externalModules: [...LAZY_PACKAGES],
-        // The lazy packages go beside the bundle as installed here (no network, no npm install).
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) =>
-            packageClosure(LAZY_PACKAGES).map((pkg) => `mkdir -p "$(dirname "${outputDir}/node_modules/${pkg}")" && cp -R "${inputDir}/node_modules/${pkg}" "${outputDir}/node_modules/${pkg}"`),
-        },
-      },
-    });
+    };
+    const prebuilt = prebuiltBundle(props.entry);
+    this.function = prebuilt ? new LambdaFunction(this, "Function", { ...common, code: Code.fromAsset(prebuilt) }) : bundledFromSource(this, props.entry, common);
+
     this.errorsAlarm = alarmOnAny(this, "ErrorsAlarm", {
       description: `upload-broker ${props.entry}: the function failed (crash, timeout or thrown error).`,
       metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
@@ -167,4 +207,35 @@ export class UploadFunction extends Construct {
         "Pinned to Node.js 22 on purpose: it is the runtime the bundles are built (target node22) and tested for; moving to a newer runtime is a deliberate, tested change.",
     });
   }
+}
+
+/** The function bundled by esbuild from `functions/entries/<entry>.ts` at synth (this repository). */
+function bundledFromSource(scope: Construct, entry: FunctionEntry, common: Omit<FunctionProps, "code">): NodejsFunction {
+  return new NodejsFunction(scope, "Function", {
+    ...common,
+    entry: join(PROJECT_ROOT, "functions", "entries", `${entry}.ts`),
+    handler: "handler",
+    projectRoot: PROJECT_ROOT,
+    depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
+    bundling: {
+      forceDockerBundling: false,
+      format: OutputFormat.ESM,
+      target: BUNDLE_SETTINGS.target,
+      banner: BUNDLE_SETTINGS.banner,
+      minify: BUNDLE_SETTINGS.minify,
+      mainFields: [...BUNDLE_SETTINGS.mainFields],
+      sourceMap: true,
+      sourceMapMode: SourceMapMode.DEFAULT,
+      sourcesContent: false,
+      bundleAwsSDK: true,
+      externalModules: [...LAZY_PACKAGES],
+      // The lazy packages go beside the bundle as installed here (no network, no npm install).
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (inputDir: string, outputDir: string) =>
+          packageClosure(LAZY_PACKAGES).map((pkg) => `mkdir -p "$(dirname "${outputDir}/node_modules/${pkg}")" && cp -R "${inputDir}/node_modules/${pkg}" "${outputDir}/node_modules/${pkg}"`),
+      },
+    },
+  });
 }

@@ -1,12 +1,16 @@
-import { Stack } from "aws-cdk-lib";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Duration, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import { UserPool } from "aws-cdk-lib/aws-cognito";
 import { AttributeType, BillingMode, StreamViewType, Table } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus } from "aws-cdk-lib/aws-events";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../functions/errors.js";
 import { UploadBroker, type UploadBrokerProps } from "../../lib/upload-broker.js";
-import { functionEntries } from "../../lib/upload-function.js";
+import { functionEntries, PREBUILT_DIR, prebuiltBundle, type FunctionEntry } from "../../lib/upload-function.js";
 import { logicalId, statementsOfRole, testApp } from "./synth.js";
 
 const apps: Array<() => void> = [];
@@ -148,5 +152,70 @@ describe("CORS origins", () => {
 
   it("accepts https origins with ports and plain-http localhost", () => {
     expect(() => build({ corsOrigins: ["https://app.example.com:8443", "http://localhost:5173", "http://127.0.0.1:3000"] })).not.toThrow();
+  });
+});
+
+describe("existingUserPool", () => {
+  it("trusts that pool's issuer and the given app clients, and creates no pool", () => {
+    const { stack, broker } = build((s) => {
+      const pool = UserPool.fromUserPoolId(s, "Pool", "eu-west-1_Example1");
+      return { existingUserPool: pool, existingUserPoolClients: [pool.addClient("Web"), pool.addClient("Mobile")] };
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs("AWS::Cognito::UserPool", 0);
+    const clients = Object.keys(template.findResources("AWS::Cognito::UserPoolClient"));
+    expect(clients).toHaveLength(2);
+    const [authorizer] = Object.values(template.findResources("AWS::ApiGatewayV2::Authorizer"));
+    expect(authorizer!.Properties.JwtConfiguration.Audience).toEqual(clients.map((id) => ({ Ref: id })));
+    expect(stack.resolve(broker.auth.issuer)).toEqual({
+      "Fn::Join": ["", ["https://cognito-idp.", { Ref: "AWS::Region" }, ".", { Ref: "AWS::URLSuffix" }, "/eu-west-1_Example1"]],
+    });
+    expect(broker.auth.userPoolClient).toBeUndefined();
+  });
+
+  it("refuses a pool without app clients, and a pool together with another way to authorize", () => {
+    expect(() => build((s) => ({ existingUserPool: UserPool.fromUserPoolId(s, "Pool", "eu-west-1_Example1") }))).toThrow(/existingUserPool needs existingUserPoolClients/);
+    expect(() =>
+      build((s) => {
+        const pool = UserPool.fromUserPoolId(s, "Pool", "eu-west-1_Example1");
+        return { existingUserPool: pool, existingUserPoolClients: [pool.addClient("Web")], jwtIssuer: "https://id.example.com/", jwtAudience: ["api"] };
+      }),
+    ).toThrow(/existingUserPool with existingUserPoolClients alone/);
+  });
+});
+
+describe("functionProps", () => {
+  it("sets one function's memory and timeout; the others keep their defaults", () => {
+    const { stack, broker } = build({ functionProps: { "record-upload": { memorySize: 1024, timeout: Duration.minutes(2) }, "sign-put": { memorySize: 512 } } });
+    const template = Template.fromStack(stack);
+    const props = (entry: FunctionEntry) => template.findResources("AWS::Lambda::Function")[logicalId(broker.functions[entry].function)]!.Properties;
+    expect(props("record-upload")).toMatchObject({ MemorySize: 1024, Timeout: 120 });
+    expect(props("sign-put")).toMatchObject({ MemorySize: 512, Timeout: 10 });
+    expect(props("sweep")).toMatchObject({ MemorySize: 256, Timeout: 30 });
+  });
+
+  it("refuses an unknown function, a memory size Lambda has not and a timeout past the limit, naming each", () => {
+    expect(() => build({ functionProps: { "sign-it": { memorySize: 512 } } as never })).toThrow(/no function is named "sign-it"; the functions are .*sign-put/);
+    expect(() => build({ functionProps: { "sign-put": { memorySize: 64 } } })).toThrow("UploadBroker functionProps.sign-put.memorySize must be a whole number of MB from 128 to 10240, got 64.");
+    expect(() => build({ functionProps: { "sign-put": { timeout: Duration.seconds(45) } } })).toThrow(/sign-put\.timeout must be from 1 second to 30 seconds \(API Gateway ends an HTTP API request after 30 seconds\)/);
+    expect(() => build({ functionProps: { sweep: { timeout: Duration.minutes(20) } } })).toThrow(/sweep\.timeout must be from 1 second to 15 minutes/);
+    expect(() => build({ functionProps: { sweep: { timeout: 30 as never } } })).toThrow(/sweep\.timeout must be a Duration/);
+    expect(() => build({ functionProps: { sweep: { timeout: Duration.minutes(15) } } })).not.toThrow();
+  });
+});
+
+describe("where function code comes from", () => {
+  it("bundles from source in this repository; from the installed package, takes the pre-built bundle of each entry and refuses a missing one", () => {
+    expect(existsSync(PREBUILT_DIR)).toBe(false);
+    expect(prebuiltBundle("sign-put")).toBeUndefined();
+    const dir = mkdtempSync(join(tmpdir(), "upload-broker-prebuilt-"));
+    try {
+      mkdirSync(join(dir, "sign-put"));
+      writeFileSync(join(dir, "sign-put", "index.mjs"), "export const handler = () => {};");
+      expect(prebuiltBundle("sign-put", dir)).toBe(join(dir, "sign-put"));
+      expect(() => prebuiltBundle("sweep", dir)).toThrow(/the package has no pre-built bundle for sweep/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
