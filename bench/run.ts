@@ -443,7 +443,7 @@ const PROBES: Record<string, string> = {
   "probe: node:https + aws4": 'import { request } from "node:https"; import aws4 from "aws4"; export const handler = () => [request, aws4];',
   // The floor every HTTP function shares at start (docs/performance.md, "Where a cold import's time goes").
   "probe: zod, sign-put's schemas + loadConfig()": 'import { SignPutRequest } from "../functions/schemas/sign.js"; import { loadConfig } from "../functions/config.js"; export const config = loadConfig(); export const handler = () => SignPutRequest;',
-  "probe: lean transport (signed-http, ticket writer, PUT presigner)": 'export * from "../functions/adapters/signed-http.js"; export * from "../functions/adapters/dynamo-ticket-writer.js"; export * from "../functions/adapters/put-presigner.js";',
+  "probe: lean transport (signed-http, ticket writer, URL presigner)": 'export * from "../functions/adapters/signed-http.js"; export * from "../functions/adapters/dynamo-ticket-writer.js"; export * from "../functions/adapters/url-presigner.js";',
 };
 
 async function coldStarts() {
@@ -573,7 +573,7 @@ function ratios() {
     "Powertools Logger alone, cold import / naive bundle": round((imp("probe: Powertools Logger") - imp("probe: empty bundle")) / naiveImport),
     "Powertools Metrics alone, cold import / naive bundle": round((imp("probe: Powertools Metrics") - imp("probe: empty bundle")) / naiveImport),
     "zod with sign-put's schemas and the profile parse alone, cold import / naive bundle": round((imp("probe: zod, sign-put's schemas + loadConfig()") - imp("probe: empty bundle")) / naiveImport),
-    "lean transport alone, cold import / naive bundle": round((imp("probe: lean transport (signed-http, ticket writer, PUT presigner)") - imp("probe: empty bundle")) / naiveImport),
+    "lean transport alone, cold import / naive bundle": round((imp("probe: lean transport (signed-http, ticket writer, URL presigner)") - imp("probe: empty bundle")) / naiveImport),
     "empty bundle, cold import / naive bundle": round(imp("probe: empty bundle") / naiveImport),
     "naive design bundle cold import / naive bundle": round(imp("naive-full") / naiveImport),
     "sign-put cold import, --enable-source-maps / without": round(imp("sign-put+source-maps") / imp("sign-put")),

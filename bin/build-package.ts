@@ -27,6 +27,8 @@ const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as
 /** What the construct may import at synth: its peers (aws-cdk-lib, constructs), its dependencies, Node's own modules. */
 const ALLOWED = new Set([...Object.keys(manifest.peerDependencies ?? {}), ...Object.keys(manifest.dependencies ?? {})]);
 const packageOf = (specifier: string) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+/** The DefinitelyTyped package of a specifier's types (`aws-lambda` → `@types/aws-lambda`), for declarations. */
+const typesOf = (specifier: string) => `@types/${packageOf(specifier).replace(/^@/, "").replace("/", "__")}`;
 const allowed = (specifier: string) => specifier.startsWith("node:") || builtinModules.includes(specifier) || ALLOWED.has(packageOf(specifier));
 
 /** Every entry bundled as synth bundles it: one stack of UploadFunctions, its assets copied to `out/<entry>`. */
@@ -48,7 +50,7 @@ function buildFunctions(out: string): void {
   }
 }
 
-/** lib/index.ts as one ES module for Node; refuses an import the package does not declare. */
+/** lib/index.ts as one ES module for Node, its own dependencies left as imports; refuses an import the package does not declare. */
 async function buildConstruct(out: string): Promise<void> {
   const result = await build({
     entryPoints: [join(ROOT, "lib/index.ts")],
@@ -57,7 +59,11 @@ async function buildConstruct(out: string): Promise<void> {
     platform: "node",
     format: "esm",
     target: "node20",
-    packages: "external",
+    // The package's own dependencies stay imports; the rest lib reaches (route modules import their
+    // handlers, and so a few libraries the functions use) is bundled in, never needed at synth.
+    external: [...ALLOWED].flatMap((name) => [name, `${name}/*`]),
+    // A CommonJS library bundled into an ES module may call require.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);" },
     metafile: true,
     logLevel: "warning",
   });
@@ -81,7 +87,7 @@ function buildTypes(out: string): void {
     reached.add(file);
     for (const [, specifier] of readFileSync(file, "utf8").matchAll(/(?:\bfrom|\bimport\()\s*["']([^"']+)["']/g)) {
       if (specifier!.startsWith(".")) visit(resolve(dirname(file), specifier!.replace(/\.js$/, ".d.ts")));
-      else if (!allowed(specifier!)) undeclared.add(`${specifier} (${relative(out, file)})`);
+      else if (!allowed(specifier!) && !ALLOWED.has(typesOf(specifier!))) undeclared.add(`${specifier} (${relative(out, file)})`);
     }
   };
   visit(join(out, "lib/index.d.ts"));
