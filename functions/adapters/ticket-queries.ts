@@ -1,4 +1,4 @@
-/** The ticket reads both ticket stores make, as plain DynamoDB inputs (values not yet marshalled). */
+/** The ticket reads the DynamoDB ticket store makes, as plain DynamoDB inputs (values not yet marshalled). */
 import type { TicketPage, TicketPosition, TicketQuery } from "../ports.js";
 import type { Ticket } from "../schemas.js";
 import { TICKET_TABLE } from "./ticket-table.js";
