@@ -9,8 +9,8 @@ import type { $ZodType } from "zod/v4/core";
 import packageJson from "../package.json" with { type: "json" };
 import { routes, type ErrorStatus, type Route } from "./routes.js";
 import { CompletionEventDetail, WebhookEvent } from "./domain/events.js";
-import { ErrorBody, PublicProfile, TicketView } from "./schemas.js";
-import { AdminTicketView } from "./schemas/admin.js";
+import * as schemas from "./schemas.js";
+import { AdminTicketView, ErrorBody, PublicProfile, TicketView } from "./schemas.js";
 
 /** The codes of the contract's error table, by status. */
 export const ERROR_CODES: Record<ErrorStatus, string[]> = {
@@ -57,6 +57,9 @@ export function jsonSchema(schema: $ZodType, io: "input" | "output", components:
   return rest;
 }
 
+/** The schema a route answers with (routes name it, so that Lambda bundles need not build it). */
+export const responseSchema = (route: Route): $ZodType => schemas[route.response];
+
 /** Path or query parameters: one per property of the object schema. */
 function parameters(schema: $ZodType | undefined, where: "path" | "query", components: Record<string, JsonSchema>) {
   if (!schema) return [];
@@ -71,7 +74,7 @@ const json = (schema: unknown) => ({ "application/json": { schema } });
 
 function operation(route: Route, components: Record<string, JsonSchema>) {
   const responses: Record<string, unknown> = {
-    [route.status]: { description: route.status === 201 ? "Created" : "OK", content: json(jsonSchema(route.response, "output", components)) },
+    [route.status]: { description: route.status === 201 ? "Created" : "OK", content: json(jsonSchema(responseSchema(route), "output", components)) },
   };
   for (const status of route.errors) {
     responses[status] = {

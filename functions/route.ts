@@ -45,8 +45,13 @@ export interface Route {
   readonly params?: z.$ZodType;
   /** Success status; the handler's result is its body. */
   readonly status: 200 | 201;
-  /** The success body's schema: the handler's result type is checked against it. */
-  readonly response: z.$ZodType;
+  /**
+   * The success body's schema, by its name in `functions/schemas.ts`: the handler's result type
+   * is checked against it, and the OpenAPI document shows it. A name, not the schema, so that no
+   * Lambda bundle builds the response schemas at cold start (the handlers never parse what they
+   * answer; tests hold the answers to the document).
+   */
+  readonly response: ResponseName;
   /** Every error status the route can answer (each with the contract's error body). */
   readonly errors: readonly ErrorStatus[];
   /** Largest request body in bytes, for routes with a body. @default MAX_BODY_BYTES */
@@ -56,6 +61,11 @@ export interface Route {
   /** What its handler calls. @default - no AWS call */
   readonly access?: Access;
 }
+
+/** Every schema of the contract (`functions/schemas.ts`), by name: types only, nothing is bundled. */
+export type Schemas = typeof import("./schemas.js");
+/** The names of those schemas a route can answer with. */
+export type ResponseName = { [K in keyof Schemas]: Schemas[K] extends z.$ZodType ? K : never }[keyof Schemas];
 
 /** What every route can answer: an unexpected failure. */
 export const ALWAYS = [500] as const;
@@ -80,7 +90,7 @@ export interface EndpointRequest<R extends Route> {
 }
 
 /** The body a route answers with on success. */
-export type ResponseBody<R extends Route> = z.output<R["response"]>;
+export type ResponseBody<R extends Route> = z.output<Schemas[R["response"]]>;
 
 /** A route's handler factory: given the dependencies, the Lambda-style handler; it carries its route. */
 export type Endpoint<R extends Route = Route, D = never> = ((deps: D) => HttpHandler) & { readonly route: R };

@@ -6,7 +6,7 @@
  * `client/test/schema-types.ts` proves each type equal to the schema's `z.infer`.
  */
 import { compile, type JSONSchema } from "json-schema-to-typescript";
-import { jsonSchema } from "../../functions/openapi.js";
+import { jsonSchema, responseSchema } from "../../functions/openapi.js";
 import { routes } from "../../functions/routes.js";
 import { WebhookEvent } from "../../functions/domain/events.js";
 import { ErrorBody } from "../../functions/schemas.js";
@@ -31,7 +31,7 @@ export async function apiTypesSource(): Promise<string> {
     if (route.params) fields.params = jsonSchema(route.params, "input", components);
     if (route.query) fields.query = jsonSchema(route.query, "input", components);
     if (route.body) fields.body = jsonSchema(route.body, "input", components);
-    fields.response = jsonSchema(route.response, "output", components);
+    fields.response = jsonSchema(responseSchema(route), "output", components);
     properties[route.id] = {
       description: `\`${route.method} ${route.path}\`: ${route.summary}`,
       type: "object",

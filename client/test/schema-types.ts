@@ -3,6 +3,7 @@
  * client/tsconfig.check.json` fails on any route whose body, query, path or answer differs.
  */
 import type * as z from "zod/v4/core";
+import type { ResponseBody } from "../../functions/route.js";
 import type { TableRoute } from "../../functions/routes.js";
 import type { WebhookEvent } from "../../functions/domain/events.js";
 import type { ErrorBody } from "../../functions/schemas.js";
@@ -23,8 +24,8 @@ type Text<S extends z.$ZodType> = { [K in keyof z.input<S>]: K extends keyof z.o
 type Route = TableRoute;
 /** What the schema of a route's field says: answers as output, queries and paths as above, the rest as input. */
 type Of<Id, Field extends string> = Extract<Route, { id: Id }> extends infer R
-  ? R extends Record<Field, z.$ZodType>
-    ? Field extends "response" ? z.output<R[Field]> : Field extends "query" | "params" ? Text<R[Field]> : z.input<R[Field]>
+  ? Field extends "response" ? (R extends Route ? ResponseBody<R> : never)
+    : R extends Record<Field, z.$ZodType> ? (Field extends "query" | "params" ? Text<R[Field]> : z.input<R[Field]>)
     : never
   : never;
 

@@ -5,11 +5,21 @@
  * cold-start time than all its own code). Wire tests hold each request to the SDK's, header
  * for header and signature for signature, and each error to the SDK's error for the same answer.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type * as Http from "node:http";
+import type * as Https from "node:https";
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import aws4 from "aws4";
 import { resolveCredentials, type Credentials } from "./aws.js";
+
+// Through `require`, as the Lambda runtime itself loads `http` before the handler: on Node 22 an
+// ESM import of `node:http` builds its namespace from every export, and its lazy `WebSocket`
+// getter then loads undici (some 20 ms of every cold start, measured by the bench).
+const builtin = createRequire(import.meta.url);
+const { Agent: HttpAgent, request: httpRequest } = builtin("node:http") as typeof Http;
+const { Agent: HttpsAgent, request: httpsRequest } = builtin("node:https") as typeof Https;
+type IncomingMessage = Http.IncomingMessage;
+type OutgoingHttpHeaders = Http.OutgoingHttpHeaders;
 
 /** What one request sends: `path` already URI-encoded, `query` as sent (sorted or not). */
 export interface SignedRequest {
@@ -87,7 +97,7 @@ const SIGNED = flags(["range"]);
 /** One service endpoint: a host, the signing name and region, and a keep-alive agent. */
 export class SignedHttp {
   private readonly url: URL;
-  private readonly agent: HttpAgent;
+  private readonly agent: Http.Agent;
 
   constructor(
     private readonly service: string,

@@ -6,8 +6,8 @@
 import { adminDeleteUpload, adminDownloadUpload, adminGetUpload, adminListUploads, adminUsage, type AdminDeps } from "../domain/admin.js";
 import type { IamCaller } from "../http.js";
 import { endpoint, httpEntry, SIGNED } from "../route.js";
-import { DownloadResponse, ListUploadsResponse, UploadIdParams, UsageResponse } from "../schemas.js";
-import { AdminListUploadsQuery, AdminOwnerQuery, AdminTicketView } from "../schemas/admin.js";
+import { UploadIdParams } from "../schemas.js";
+import { AdminListUploadsQuery, AdminOwnerQuery } from "../schemas/admin.js";
 
 /** One JSON line per admin call: who did what to which upload (Lambda's JSON log format adds time and request id). */
 const audit = (caller: IamCaller, action: string, target: Record<string, string>) =>
@@ -17,7 +17,7 @@ export const makeAdminListUploadsHandler = endpoint(
   {
     id: "adminListUploads", method: "GET", path: "/admin/uploads", auth: "iam",
     summary: "Admin: a user's tickets (by `owner`, their token's `sub`), newest first.",
-    query: AdminListUploadsQuery, status: 200, response: ListUploadsResponse, errors: [422, ...SIGNED],
+    query: AdminListUploadsQuery, status: 200, response: "ListUploadsResponse", errors: [422, ...SIGNED],
     access: { ownerIndex: ["dynamodb:Query"] },
   },
   (deps: AdminDeps) => async ({ user, query }) => {
@@ -29,7 +29,7 @@ export const makeAdminListUploadsHandler = endpoint(
 export const makeAdminGetUploadHandler = endpoint(
   {
     id: "adminGetUpload", method: "GET", path: "/admin/uploads/{uploadId}", auth: "iam",
-    summary: "Admin: any ticket, with its owner.", params: UploadIdParams, status: 200, response: AdminTicketView,
+    summary: "Admin: any ticket, with its owner.", params: UploadIdParams, status: 200, response: "AdminTicketView",
     errors: [404, ...SIGNED],
     access: { table: ["dynamodb:GetItem"] },
   },
@@ -43,7 +43,7 @@ export const makeAdminDeleteUploadHandler = endpoint(
   {
     id: "adminDeleteUpload", method: "DELETE", path: "/admin/uploads/{uploadId}", auth: "iam",
     summary: "Admin: aborts a pending upload or deletes a completed object of any user; the ticket view after it. Idempotent.",
-    params: UploadIdParams, status: 200, response: AdminTicketView, errors: [404, 501, ...SIGNED],
+    params: UploadIdParams, status: 200, response: "AdminTicketView", errors: [404, 501, ...SIGNED],
     access: { objects: ["s3:DeleteObject", "s3:AbortMultipartUpload"], table: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"] },
   },
   (deps: AdminDeps) => async ({ user, params }) => {
@@ -56,7 +56,7 @@ export const makeAdminDownloadHandler = endpoint(
   {
     id: "adminDownloadUpload", method: "GET", path: "/admin/uploads/{uploadId}/download", auth: "iam",
     summary: "Admin: a presigned GET (5 minutes) of any completed upload, under its original name.",
-    params: UploadIdParams, status: 200, response: DownloadResponse, errors: [404, 409, ...SIGNED],
+    params: UploadIdParams, status: 200, response: "DownloadResponse", errors: [404, 409, ...SIGNED],
     access: { objects: ["s3:GetObject"], table: ["dynamodb:GetItem"] },
   },
   (deps: AdminDeps) => async ({ user, params }) => {
@@ -69,7 +69,7 @@ export const makeAdminUsageHandler = endpoint(
   {
     id: "adminUsage", method: "GET", path: "/admin/usage", auth: "iam",
     summary: "Admin: today's (UTC) quota counts of a user (by `owner`), per profile that has a quota.",
-    query: AdminOwnerQuery, status: 200, response: UsageResponse, errors: [422, ...SIGNED],
+    query: AdminOwnerQuery, status: 200, response: "UsageResponse", errors: [422, ...SIGNED],
     access: { table: ["dynamodb:GetItem", "dynamodb:BatchGetItem"] },
   },
   (deps: AdminDeps) => async ({ user, query }) => {

@@ -12,7 +12,7 @@ export const makeSignMultipartHandler = endpoint(
   {
     id: "signMultipart", method: "POST", path: "/sign/multipart", auth: "jwt",
     summary: "Starts a multipart upload for a large file: the broker plans the parts and creates the S3 upload.",
-    body: SignMultipartRequest, bodyLimit: MAX_BODY_BYTES, status: 201, response: SignMultipartResponse,
+    body: SignMultipartRequest, bodyLimit: MAX_BODY_BYTES, status: 201, response: "SignMultipartResponse",
     errors: [...BODY, 403, 415, 429, ...AUTHED], throttle: SIGN_THROTTLE,
     // CreateMultipartUpload is authorized by s3:PutObject; the ticket (and quota counters).
     access: { objects: ["s3:PutObject", "s3:AbortMultipartUpload"], table: ["dynamodb:PutItem", "dynamodb:UpdateItem"] },
@@ -25,7 +25,7 @@ export const makeSignPartsHandler = endpoint(
   {
     id: "signParts", method: "POST", path: "/uploads/{uploadId}/parts", auth: "jwt",
     summary: "Presigned part URLs (1-100 at a time), each signing its part's exact content-length.",
-    params: UploadIdParams, body: SignPartsRequest, bodyLimit: MAX_BODY_BYTES, status: 200, response: SignPartsResponse,
+    params: UploadIdParams, body: SignPartsRequest, bodyLimit: MAX_BODY_BYTES, status: 200, response: "SignPartsResponse",
     errors: [...BODY, 404, 409, ...AUTHED],
     // A part URL carries the signer's s3:PutObject (UploadPart).
     access: { objects: ["s3:PutObject"], table: ["dynamodb:GetItem"] },
@@ -38,7 +38,7 @@ export const makeListPartsHandler = endpoint(
   {
     id: "listParts", method: "GET", path: "/uploads/{uploadId}/parts", auth: "jwt",
     summary: "The parts S3 holds of a pending multipart upload (every ListParts page), for resuming.",
-    params: UploadIdParams, status: 200, response: ListPartsResponse,
+    params: UploadIdParams, status: 200, response: "ListPartsResponse",
     errors: [404, 409, 501, ...AUTHED],
     access: { objects: ["s3:ListMultipartUploadParts"], table: ["dynamodb:GetItem"] },
   },
@@ -50,7 +50,7 @@ export const makeCompleteHandler = endpoint(
   {
     id: "completeUpload", method: "POST", path: "/uploads/{uploadId}/complete", auth: "jwt",
     summary: "Completes a multipart upload from exactly parts 1..partCount and answers the checked ticket.",
-    params: UploadIdParams, body: CompleteRequest, bodyLimit: MAX_COMPLETE_BODY_BYTES, status: 200, response: TicketView,
+    params: UploadIdParams, body: CompleteRequest, bodyLimit: MAX_COMPLETE_BODY_BYTES, status: 200, response: "TicketView",
     errors: [...BODY, 404, 409, ...AUTHED],
     // CompleteMultipartUpload is s3:PutObject; the object is then checked (HeadObject and the
     // content check are s3:GetObject) and deleted when it does not match. UpdateItem also moves

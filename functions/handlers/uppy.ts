@@ -37,7 +37,7 @@ export const makeUppyParamsHandler = uppyEndpoint(
   {
     id: "uppyParams", method: "GET", path: "/uppy/{profile}/s3/params", auth: "jwt",
     summary: "Uppy single upload: a POST policy with a concrete key. Query: filename, type and metadata[<key>] (only the profile's keys are kept).",
-    params: UppyProfileParams, query: UppyParamsQuery, status: 200, response: UppyParamsResponse,
+    params: UppyProfileParams, query: UppyParamsQuery, status: 200, response: "UppyParamsResponse",
     errors: [403, 404, 415, 422, ...AUTHED],
     access: { objects: ["s3:PutObject"], table: ["dynamodb:PutItem", "dynamodb:UpdateItem"] },
   },
@@ -49,7 +49,7 @@ export const makeUppyCreateHandler = uppyEndpoint(
   {
     id: "uppyCreateMultipart", method: "POST", path: "/uppy/{profile}/s3/multipart", auth: "jwt",
     summary: "Uppy multipart start: creates the S3 upload and a ticket without a declared size; answers S3's upload id and the key.",
-    params: UppyProfileParams, body: UppyCreateRequest, bodyLimit: MAX_BODY_BYTES, status: 200, response: UppyCreateResponse,
+    params: UppyProfileParams, body: UppyCreateRequest, bodyLimit: MAX_BODY_BYTES, status: 200, response: "UppyCreateResponse",
     errors: [...BODY, 403, 404, 415, ...AUTHED],
     // CreateMultipartUpload is s3:PutObject; aborted again if the ticket cannot be written.
     access: { objects: ["s3:PutObject", "s3:AbortMultipartUpload"], table: ["dynamodb:PutItem", "dynamodb:UpdateItem"] },
@@ -62,7 +62,7 @@ export const makeUppySignPartHandler = uppyEndpoint(
   {
     id: "uppySignPart", method: "GET", path: "/uppy/{profile}/s3/multipart/{uploadId}/{partNumber}", auth: "jwt",
     summary: "Uppy part URL (no header to send); a part number past floor(maxBytes / 5 MiB) + 1 is refused with 413.",
-    params: UppyPartParams, query: UppyKeyQuery, status: 200, response: UppyPartResponse,
+    params: UppyPartParams, query: UppyKeyQuery, status: 200, response: "UppyPartResponse",
     errors: [404, 409, 413, 422, ...AUTHED],
     access: { objects: ["s3:PutObject"], table: ["dynamodb:GetItem"] },
   },
@@ -74,7 +74,7 @@ export const makeUppyListPartsHandler = uppyEndpoint(
   {
     id: "uppyListParts", method: "GET", path: "/uppy/{profile}/s3/multipart/{uploadId}", auth: "jwt",
     summary: "Uppy resume: the parts S3 holds, as a bare array.",
-    params: UppyUploadParams, query: UppyKeyQuery, status: 200, response: UppyListPartsResponse,
+    params: UppyUploadParams, query: UppyKeyQuery, status: 200, response: "UppyListPartsResponse",
     errors: [404, 409, 422, 501, ...AUTHED],
     access: { objects: ["s3:ListMultipartUploadParts"], table: ["dynamodb:GetItem"] },
   },
@@ -87,7 +87,7 @@ export const makeUppyCompleteHandler = uppyEndpoint(
     id: "uppyCompleteMultipart", method: "POST", path: "/uppy/{profile}/s3/multipart/{uploadId}/complete", auth: "jwt",
     summary: "Uppy multipart complete: the parts S3 holds must add up to the profile's range (else aborted, 413); the object is then checked.",
     params: UppyUploadParams, query: UppyKeyQuery, body: UppyCompleteRequest, bodyLimit: MAX_COMPLETE_BODY_BYTES, status: 200,
-    response: UppyCompleteResponse, errors: [...BODY, 404, 409, 501, ...AUTHED],
+    response: "UppyCompleteResponse", errors: [...BODY, 404, 409, 501, ...AUTHED],
     // As the multipart complete route, plus the ListParts that sums the parts first.
     access: {
       objects: ["s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
@@ -102,7 +102,7 @@ export const makeUppyAbortHandler = uppyEndpoint(
   {
     id: "uppyAbortMultipart", method: "DELETE", path: "/uppy/{profile}/s3/multipart/{uploadId}", auth: "jwt",
     summary: "Uppy cancel: aborts a pending upload in S3 (its ticket becomes aborted); anything else is left as it is.",
-    params: UppyUploadParams, query: UppyKeyQuery, status: 200, response: UppyAbortResponse,
+    params: UppyUploadParams, query: UppyKeyQuery, status: 200, response: "UppyAbortResponse",
     errors: [404, 422, 501, ...AUTHED],
     access: { objects: ["s3:AbortMultipartUpload"], table: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"] },
   },

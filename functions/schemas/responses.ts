@@ -1,7 +1,8 @@
 /**
- * What the API answers. The functions use these only as types (responses are built by the
- * domain code, not parsed), so no Lambda bundle constructs them at cold start; tests hold the
- * handlers' answers to them.
+ * What the API answers. Routes name these (`response: "SignPutResponse"`) and the functions
+ * use them only as types (responses are built by the domain code, not parsed), so no Lambda
+ * bundle constructs them at cold start; the OpenAPI document shows them and tests hold the
+ * handlers' answers to it.
  */
 import * as z from "zod/mini";
 import { ProfileFields } from "./profiles.js";

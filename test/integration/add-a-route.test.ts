@@ -1,6 +1,6 @@
 /**
  * docs/contributing.md's promise, proven on a scratch copy of the project: a new route is its
- * route object with its handler, and one line in its entry's list. The stack, local mode, the
+ * response schema, its route object with its handler, and one line in its entry's list. The stack, local mode, the
  * OpenAPI document, the client's types and the Lambda entry's dispatch all pick it up with no
  * other edit; a handler answering the wrong shape fails the typecheck.
  */
@@ -15,14 +15,16 @@ const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..", "..");
 const TSC = join(ROOT, "node_modules", ".bin", "tsc");
 
-/** The route a contributor adds: one object and its handler in the feature's module… */
+/** The route a contributor adds: its answer's schema among the response schemas… */
+const RESPONSE = `
+export const UsageLimitsResponse = z.object({ profiles: z.array(z.string()), sub: z.string() });
+`;
+/** …one object and its handler in the feature's module… */
 const ROUTE = `
-const UsageLimitsResponse = z.object({ profiles: z.array(z.string()), sub: z.string() });
-
 export const makeUsageLimitsHandler = endpoint(
   {
     id: "usageLimits", method: "GET", path: "/usage/limits", auth: "jwt",
-    summary: "The caller's quota limits.", status: 200, response: UsageLimitsResponse, errors: [...AUTHED],
+    summary: "The caller's quota limits.", status: 200, response: "UsageLimitsResponse", errors: [...AUTHED],
     access: { table: ["dynamodb:Query"] },
   },
   (deps: UsageDeps) => async ({ user }) => ({ profiles: deps.profiles.filter((p) => p.quota).map((p) => p.name), sub: user.sub }),
@@ -89,10 +91,9 @@ describe("adding a route", () => {
     writeFileSync(join(scratch, "tsconfig.json"), JSON.stringify(tsconfig));
     const source = readFileSync(usage(), "utf8");
     expect(source).toContain(LIST_BEFORE);
-    writeFileSync(
-      usage(),
-      `import * as z from "zod/mini";\n${source.replace(`export const usageEntry = ${LIST_BEFORE}`, `${ROUTE}export const usageEntry = ${LIST_AFTER}`)}`,
-    );
+    writeFileSync(usage(), source.replace(`export const usageEntry = ${LIST_BEFORE}`, `${ROUTE}export const usageEntry = ${LIST_AFTER}`));
+    const responses = join(scratch, "functions", "schemas", "responses.ts");
+    writeFileSync(responses, readFileSync(responses, "utf8") + RESPONSE);
     writeFileSync(join(scratch, "probe.ts"), PROBE);
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
