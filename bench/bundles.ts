@@ -4,14 +4,16 @@
  * times their import in fresh `node` processes.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { BUNDLE_SETTINGS, functionEntries } from "../lib/upload-function.js";
 import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
+import { profilesEnvironment } from "../functions/config.js";
 import { EXAMPLE_CREDENTIALS } from "../test/support/fixtures.js";
+import { NODE22 } from "../test/deployed/lambda-host.js";
 import { summarize, type Summary } from "./measure.js";
 
 /** Every Lambda entry, from the route table (and the event handlers). */
@@ -93,7 +95,8 @@ const LAMBDA_ENV = {
   AWS_SESSION_TOKEN: "session",
   BUCKET_NAME: "uploads-bench",
   TABLE_NAME: "tickets-bench",
-  PROFILES: JSON.stringify(DEMO_PROFILES),
+  // As the stack writes them: validated at synth, under their seal.
+  ...profilesEnvironment(DEMO_PROFILES),
   EVENT_BUS_NAME: "uploads-bench",
   // deliver-webhook as a stack with a webhook configures it.
   WEBHOOK_URL: "https://hooks.example.com/upload-broker",
@@ -101,11 +104,30 @@ const LAMBDA_ENV = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
 
-/** Import time of a bundle in one fresh node process, in microseconds. */
+/**
+ * The Node.js the imports run on: Lambda's major (22, the rehearsal's, from `npm ci --prefix
+ * test/deployed/node22`), else this machine's. The two differ where it matters: on Node 22 an
+ * ESM import of `node:http` loads undici (its lazy `WebSocket` getter), some 20 ms.
+ */
+export const IMPORT_NODE = existsSync(NODE22) ? NODE22 : process.execPath;
+export const importNodeVersion = () => execFileSync(IMPORT_NODE, ["--version"], { encoding: "utf8" }).trim();
+
+/**
+ * What the Lambda runtime has loaded when it imports a handler (aws-lambda-nodejs-runtime-interface-client:
+ * `RAPIDClient` requires `http` and makes its keep-alive Agent for the Runtime API,
+ * `ResponseStream` requires `net`, the loader `fs` and `path`, the log patch `util`). A
+ * bundle's import costs what it adds to that, as in Lambda.
+ */
+const RUNTIME_PRELUDE = `import { createRequire } from "node:module";
+const require = createRequire(import.meta.url);
+new (require("http").Agent)({ keepAlive: true, maxSockets: 1 });
+for (const m of ["net", "fs", "path", "util"]) require(m);`;
+
+/** Import time of a bundle in one fresh node process, after the runtime's own modules, in microseconds. */
 function importOnce(file: string, nodeOptions = ""): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`;
+  const script = `${RUNTIME_PRELUDE}\nconst t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`;
   const env = nodeOptions ? { ...LAMBDA_ENV, NODE_OPTIONS: nodeOptions } : LAMBDA_ENV;
-  return Number(execFileSync(process.execPath, ["--input-type=module", "-e", script], { env, encoding: "utf8" }).trim()) * 1000;
+  return Number(execFileSync(IMPORT_NODE, ["--input-type=module", "-e", script], { env, encoding: "utf8" }).trim()) * 1000;
 }
 
 /**

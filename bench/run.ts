@@ -45,7 +45,7 @@ import type { HttpEvent } from "../functions/http.js";
 import { logger } from "../functions/log.js";
 import type { ObjectInfo, PostSigner, PostSigningRequest, PutSigner, TicketWriter } from "../functions/ports.js";
 import type { Ticket } from "../functions/schemas.js";
-import { buildBundles, coldImports, ENTRIES, sizeOf } from "./bundles.js";
+import { buildBundles, coldImports, ENTRIES, importNodeVersion, sizeOf } from "./bundles.js";
 import { clientDigestThroughput } from "./client-digest.js";
 import { costPerMillion, COST_LINES, uploadDesign, type Measured } from "./cost.js";
 import { rawPresignPost, rawPresignPut } from "./floor.js";
@@ -461,6 +461,8 @@ async function coldStarts() {
   // What the stack no longer sets: Node applying the shipped source map at start.
   bundles.push({ name: "sign-put+source-maps", file: files["sign-put"]!, nodeOptions: "--enable-source-maps" });
   const summaries = coldImports(bundles, quick ? 1 : 21);
+  figures["cold import runtime"] = `Node.js ${importNodeVersion()}, each import after the modules the Lambda runtime loads itself (bench/bundles.ts)`;
+  log(`  on ${figures["cold import runtime"]}`);
   for (const { name, file } of bundles) {
     const summary = summaries[name]!;
     const bytes = sizeOf(file);

@@ -19,6 +19,7 @@ import { UPLOADS_PREFIX } from "../functions/domain/limits.js";
 import { parseProfiles } from "../functions/domain/profiles.js";
 import { DEMO_PROFILES } from "../functions/domain/demo-profiles.js";
 import { ConfigError } from "../functions/errors.js";
+import { profilesEnvironment } from "../functions/config.js";
 import type { Profile, ProfileSchema } from "../functions/schemas.js";
 import { publicProfileNames } from "../functions/domain/public-files.js";
 import { grantObjectKey, objectKeyUses } from "./bucket-key.js";
@@ -140,10 +141,10 @@ export class UploadBroker extends Construct {
   constructor(scope: Construct, id: string, props: UploadBrokerProps = {}) {
     super(scope, id);
     this.profiles = props.profiles ? parseProfiles(props.profiles, "UploadBroker profiles") : DEMO_PROFILES;
-    const profilesJson = JSON.stringify(this.profiles);
-    if (Buffer.byteLength(profilesJson) > MAX_PROFILES_ENV_BYTES) {
+    const profilesEnv = profilesEnvironment(this.profiles);
+    if (Buffer.byteLength(profilesEnv.PROFILES) > MAX_PROFILES_ENV_BYTES) {
       throw new ConfigError(
-        `UploadBroker: the profiles take ${Buffer.byteLength(profilesJson)} bytes as JSON, more than ${MAX_PROFILES_ENV_BYTES}; ` +
+        `UploadBroker: the profiles take ${Buffer.byteLength(profilesEnv.PROFILES)} bytes as JSON, more than ${MAX_PROFILES_ENV_BYTES}; ` +
           "Lambda allows 4 KB of environment per function. Use fewer or shorter profiles.",
       );
     }
@@ -176,7 +177,7 @@ export class UploadBroker extends Construct {
     const environment = {
       BUCKET_NAME: this.bucket.bucketName,
       TABLE_NAME: this.table.tableName,
-      PROFILES: profilesJson,
+      ...profilesEnv,
       POWERTOOLS_SERVICE_NAME: "upload-broker",
     };
     checkFunctionSettings(props.functionProps ?? {}, "UploadBroker functionProps");

@@ -12,6 +12,7 @@ const Env = z.object({
   AWS_REGION: z._default(z.string().check(z.minLength(1)), "us-east-1"),
   /** The profiles (which of them are public); needed with PUBLIC_FILES_URL. */
   PROFILES: z.optional(z.string()),
+  PROFILES_SHA256: z.optional(z.string()),
   /** Set when any profile is public: where the CDN serves files, and which distribution to invalidate. */
   PUBLIC_FILES_URL: z.optional(z.url()),
   PUBLIC_FILES_DISTRIBUTION_ID: z.optional(z.string().check(z.minLength(1))),
@@ -23,6 +24,7 @@ const env = parseEnv(Env, process.env);
 const files: PublicFileDeps | undefined = env.PUBLIC_FILES_URL
   ? publicFileDeps({
       region: env.AWS_REGION, bucket: env.BUCKET_NAME, profiles: env.PROFILES ?? "", url: env.PUBLIC_FILES_URL,
+      ...(env.PROFILES_SHA256 ? { profilesSeal: env.PROFILES_SHA256 } : {}),
       ...(env.PUBLIC_FILES_DISTRIBUTION_ID ? { distributionId: env.PUBLIC_FILES_DISTRIBUTION_ID } : {}),
     })
   : undefined;

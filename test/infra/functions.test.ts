@@ -1,6 +1,7 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
+import { profilesEnvironment } from "../../functions/config.js";
 import { httpEntries } from "../../functions/routes.js";
 import { EVENT_ENTRIES, functionEntries } from "../../lib/upload-function.js";
 import { logicalId, synthBroker, ORIGINS } from "./synth.js";
@@ -31,7 +32,8 @@ describe("functions", () => {
           Variables: Match.objectLike({
             BUCKET_NAME: { Ref: id(stack.broker.bucket) },
             TABLE_NAME: { Ref: id(stack.broker.table) },
-            PROFILES: JSON.stringify(DEMO_PROFILES),
+            // Validated at synth and sealed, so the functions take them without parsing again.
+            ...profilesEnvironment(DEMO_PROFILES),
             // --enable-source-maps would parse the map on every cold start.
             NODE_OPTIONS: Match.absent(),
           }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../functions/config.js";
+import { loadConfig, profilesEnvironment } from "../../functions/config.js";
 import { principalFromClaims } from "../../functions/domain/principal.js";
 import { contentTypeAllowed, parseProfiles, profileFor, publicProfiles } from "../../functions/domain/profiles.js";
 import { DEMO_PROFILES } from "../../functions/domain/demo-profiles.js";
@@ -43,6 +43,15 @@ describe("loadConfig", () => {
 
   it("names every missing variable", () => {
     expect(() => loadConfig({})).toThrow(/BUCKET_NAME[\s\S]*TABLE_NAME[\s\S]*PROFILES/);
+  });
+
+  it("takes the profiles the stack sealed as they are, and refuses sealed ones changed since", () => {
+    const sealed = profilesEnvironment(DEMO_PROFILES);
+    expect(sealed.PROFILES_SHA256).toMatch(/^[0-9a-f]{64}$/);
+    expect(loadConfig({ ...env, ...sealed }).profiles).toEqual(DEMO_PROFILES);
+    const edited = sealed.PROFILES.replace('"maxBytes":5242880', '"maxBytes":5242881');
+    expect(edited).not.toBe(sealed.PROFILES);
+    expect(() => loadConfig({ ...env, ...sealed, PROFILES: edited })).toThrow(/PROFILES does not match PROFILES_SHA256/);
   });
 
   it("refuses PROFILES that are not JSON or not valid", () => {
