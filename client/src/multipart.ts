@@ -106,7 +106,9 @@ export async function uploadMultipart(job: MultipartJob): Promise<TicketView> {
   };
   /** A URL for part `n` that will not expire before it is used; with `integrity`, one that signs its MD5. */
   const urlOf = async (n: number, bytes: Blob, stale?: PartUrl): Promise<PartUrl> => {
-    const cached = await urls.get(n)?.catch(() => undefined);
+    // Checked before any await: the workers that start together share the first batch's call.
+    const pending = urls.get(n);
+    const cached = pending && (await pending.catch(() => undefined));
     if (!cached || cached === stale || Date.parse(cached.expiresAt) - FRESH_MS < Date.now()) {
       if (options.integrity) sign([{ partNumber: n, contentMd5: await partMd5(bytes) }]);
       else sign(todo.filter((m) => m === n || (m > n && !done[m] && !urls.has(m))).slice(0, BATCH).map((partNumber) => ({ partNumber })));

@@ -27,6 +27,18 @@ describe("upload-broker-client: part URLs near their expiry", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("signs the parts that start together in one call, each part once", async () => {
+    const broker = await fakeBroker();
+    try {
+      const client = core.createUploadClient({ baseUrl: broker.url, getToken: () => "t", store: core.memoryStore() });
+      // Four workers (the default concurrency) start on three parts at once.
+      await client.upload(new Blob([new Uint8Array(20 * MiB)]), { profile: "video", filename: "v.mp4", method: "multipart" });
+      expect(broker.counts).toEqual({ signed: 3, signCalls: 1 });
+    } finally {
+      await broker.close();
+    }
+  });
+
   it.each([
     ["an hour: all three parts signed in one batch", 3600_000, 3],
     ["5 s: parts 2 and 3 signed again before they are sent", 5_000, 5],

@@ -14,11 +14,11 @@ const drain = (req: IncomingMessage) =>
 /**
  * The broker's multipart routes and S3's UploadPart, in one loopback server that reads every
  * byte and answers at once. Part URLs say they expire `urlLifetimeMs` after signing; `signed`
- * counts the parts signed.
+ * counts the parts signed, `signCalls` the calls that signed them.
  */
 export async function fakeBroker({ urlLifetimeMs = 3600_000 } = {}) {
   let size = 0;
-  const counts = { signed: 0 };
+  const counts = { signed: 0, signCalls: 0 };
   const server = createServer(async (req, res) => {
     const url = new URL(req.url!, "http://x");
     const body = req.method === "PUT" ? await drain(req) : JSON.parse((await new Promise<string>((r) => { let t = ""; req.on("data", (c) => (t += c)).on("end", () => r(t)); })) || "null");
@@ -31,6 +31,7 @@ export async function fakeBroker({ urlLifetimeMs = 3600_000 } = {}) {
     if (req.method === "POST" && url.pathname.endsWith("/parts")) {
       const { address, port } = server.address() as AddressInfo;
       counts.signed += body.parts.length;
+      counts.signCalls += 1;
       const parts = (body.parts as Array<{ partNumber: number; contentMd5?: string }>).map((p) => ({
         partNumber: p.partNumber, url: `http://${address}:${port}/s3?partNumber=${p.partNumber}`, headers: p.contentMd5 ? { "content-md5": p.contentMd5 } : {},
       }));
