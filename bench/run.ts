@@ -548,7 +548,7 @@ async function throughput() {
   }
   const mib = result.bytes / 1024 ** 2;
   const name = (who: string) => `client throughput ${mib} MiB to RGW: ${who}`;
-  for (const [who, summary] of [["upload-broker-client (multipart, defaults)", result.client], ["upload-broker-client, to the ticket's final status", result.clientToFinalStatus], ["@aws-sdk/lib-storage Upload, direct", result.sdk]] as const) {
+  for (const [who, summary] of [["upload-broker-client (multipart, defaults)", result.client], ["upload-broker-client, to the ticket's final status", result.clientToFinalStatus], ["@aws-sdk/lib-storage Upload, direct", result.sdk], ["upload-broker-client, integrity (per-part MD5)", result.clientDigests], ["@aws-sdk/lib-storage Upload, direct, per-part CRC32", result.sdkDigests]] as const) {
     rows.push({ name: name(who), unit: "MiB/s", value: summary.median, median: summary.median, p99: summary.p99 });
     figures[name(who)] = { ...summary, unit: "MiB/s (p99: the slowest round)" };
   }
@@ -588,6 +588,9 @@ function ratios() {
   const client = tp("upload-broker-client (multipart, defaults)");
   const sdk = tp("@aws-sdk/lib-storage Upload, direct");
   if (client && sdk) r["client throughput / lib-storage Upload (target ≥ 0.9)"] = round(client / sdk);
+  const clientDigests = tp("upload-broker-client, integrity (per-part MD5)");
+  const sdkDigests = tp("@aws-sdk/lib-storage Upload, direct, per-part CRC32");
+  if (clientDigests && sdkDigests) r["client throughput with digests / lib-storage with checksums"] = round(clientDigests / sdkDigests);
   if (figures["sign-put handler, daily quota (TransactWriteItems), DynamoDB Local"]) {
     r["sign-put with quota / without, DynamoDB Local"] = round(
       median("sign-put handler, daily quota (TransactWriteItems), DynamoDB Local") / median("sign-put handler, no quota (PutItem), DynamoDB Local"),
@@ -719,6 +722,8 @@ for (const fn of ENTRIES) {
 for (const row of rows.filter((x) => x.unit === "MiB/s" && x.median !== undefined)) console.log(`| ${row.name} | ${row.median} MiB/s | ${row.p99} MiB/s (slowest) | | | |`);
 const tpRatio = r["client throughput / lib-storage Upload (target ≥ 0.9)"];
 if (tpRatio !== undefined) console.log(`| client / lib-storage | ${tpRatio} | | | ≥ 0.9 | |`);
+const tpDigests = r["client throughput with digests / lib-storage with checksums"];
+if (tpDigests !== undefined) console.log(`| client / lib-storage, digests on | ${tpDigests} | | | | |`);
 
 if (jsonFile) {
   writeFileSync(jsonFile, JSON.stringify({ node: process.version, quick, load: loadavg(), figures, ratios: r, cost, notes }, null, 2));

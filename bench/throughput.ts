@@ -4,14 +4,16 @@
  * the bucket owner's credentials (the physical limit of the same path: no broker, no tickets),
  * taking turns, in rounds. Throughput is the file's size over the time until S3 holds the whole
  * object (CompleteMultipartUpload answered); the client's time to the ticket's final status
- * (the record step done) is reported beside it.
+ * (the record step done) is reported beside it. Then the same with digests on: the client's
+ * `integrity` (each part's MD5, signed as `content-md5`, which S3 checks) against lib-storage
+ * with the SDK's own per-part checksum (CRC32, `x-amz-checksum-crc32`).
  */
 import { execFileSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { s3Client } from "../functions/adapters/clients.js";
 import { DEFAULT_PART_BYTES } from "../functions/domain/limits.js";
@@ -35,6 +37,9 @@ export interface Throughput {
   client: Summary;
   clientToFinalStatus: Summary;
   sdk: Summary;
+  /** The same with digests on: the client's per-part MD5, lib-storage's per-part CRC32. */
+  clientDigests: Summary;
+  sdkDigests: Summary;
   defaults: { client: { partBytes: number; concurrency: number }; sdk: { partBytes: number; queueSize: number } };
 }
 
@@ -44,7 +49,7 @@ export async function clientThroughput(rounds: number, sizeMiB = 256, log: (line
   // The test cluster keeps objects in memory (512 MiB unless told) and frees deleted ones only
   // hours later: room for every round of both sides, and the warm-up.
   const memstore = process.env.RGW_MEMSTORE_BYTES;
-  process.env.RGW_MEMSTORE_BYTES = String(Math.max(512, 2 * (rounds + 1) * sizeMiB + 256) * MiB);
+  process.env.RGW_MEMSTORE_BYTES = String(Math.max(512, 4 * (rounds + 1) * sizeMiB + 256) * MiB);
   const rgw = await startRgw().finally(() => (memstore === undefined ? delete process.env.RGW_MEMSTORE_BYTES : (process.env.RGW_MEMSTORE_BYTES = memstore)));
   const dir = mkdtempSync(join(tmpdir(), "upload-broker-throughput-"));
   const bucket = `throughput-${Date.now().toString(36)}`;
@@ -64,6 +69,8 @@ export async function clientThroughput(rounds: number, sizeMiB = 256, log: (line
     const s3 = s3Client({ region: rgw.region, endpoint: rgw.endpoint, credentials: rgw });
     await notifyOnCreate(rgw, s3, bucket, `${server.url}/dev/s3-events`);
     await s3.send(new CreateBucketCommand({ Bucket: `${bucket}-sdk` }));
+    // The SDK as it ships: a checksum on every part it sends (s3Client turns that off for presigning).
+    const checksummed = new S3Client({ region: rgw.region, endpoint: rgw.endpoint, forcePathStyle: true, credentials: rgw, requestChecksumCalculation: "WHEN_SUPPORTED" });
     const { token } = (await (await realFetch(`${server.url}/dev/token`, { method: "POST", body: '{"sub":"bench"}' })).json()) as { token: string };
 
     const bytes = Buffer.alloc(sizeMiB * MiB);
@@ -79,23 +86,31 @@ export async function clientThroughput(rounds: number, sizeMiB = 256, log: (line
       return answer;
     };
     const client = (await builtClient()).createUploadClient({ baseUrl: server.url, getToken: () => token });
-    const samples = { client: [] as number[], final: [] as number[], sdk: [] as number[] };
+    const samples = { client: [] as number[], final: [] as number[], sdk: [] as number[], clientDigests: [] as number[], sdkDigests: [] as number[] };
     const mibps = (ms: number) => round(sizeMiB / (ms / 1000), 1);
     // One small untimed upload each first: connections opened, code compiled, as in a running app.
     const warm = new Blob([bytes.subarray(0, 16 * MiB)], { type: "application/octet-stream" });
     await client.upload(warm, { profile: "blob", filename: "warm.bin" });
+    await client.upload(warm, { profile: "blob", filename: "warm.bin", integrity: true });
     await new Upload({ client: s3, params: { Bucket: `${bucket}-sdk`, Key: "warm.bin", Body: bytes.subarray(0, 16 * MiB) } }).done();
-    for (let r = 0; r < rounds; r++) {
-      let start = performance.now();
-      const ticket = await client.upload(file, { profile: "blob", filename: `f${r}.bin` });
-      const end = performance.now();
-      if (ticket.status !== "completed") throw new Error(`the client's upload ended ${ticket.status}: ${JSON.stringify(ticket)}`);
-      samples.client.push(mibps(completedAt - start));
-      samples.final.push(mibps(end - start));
-      start = performance.now();
-      await new Upload({ client: s3, params: { Bucket: `${bucket}-sdk`, Key: `f${r}.bin`, Body: bytes, ContentType: "application/octet-stream" } }).done();
-      samples.sdk.push(mibps(performance.now() - start));
-      log(`  round ${r + 1}: client ${samples.client.at(-1)} MiB/s (${samples.final.at(-1)} to final status), lib-storage ${samples.sdk.at(-1)} MiB/s`);
+    await new Upload({ client: checksummed, params: { Bucket: `${bucket}-sdk`, Key: "warm.bin", Body: bytes.subarray(0, 16 * MiB), ChecksumAlgorithm: "CRC32" } }).done();
+    for (const digests of [false, true]) {
+      for (let r = 0; r < rounds; r++) {
+        let start = performance.now();
+        const ticket = await client.upload(file, { profile: "blob", filename: `f${r}${digests ? "-md5" : ""}.bin`, integrity: digests });
+        const end = performance.now();
+        if (ticket.status !== "completed") throw new Error(`the client's upload ended ${ticket.status}: ${JSON.stringify(ticket)}`);
+        samples[digests ? "clientDigests" : "client"].push(mibps(completedAt - start));
+        if (!digests) samples.final.push(mibps(end - start));
+        start = performance.now();
+        await new Upload({
+          client: digests ? checksummed : s3,
+          params: { Bucket: `${bucket}-sdk`, Key: `f${r}${digests ? "-crc" : ""}.bin`, Body: bytes, ContentType: "application/octet-stream", ...(digests ? { ChecksumAlgorithm: "CRC32" as const } : {}) },
+        }).done();
+        samples[digests ? "sdkDigests" : "sdk"].push(mibps(performance.now() - start));
+        const [c, l] = digests ? [samples.clientDigests, samples.sdkDigests] : [samples.client, samples.sdk];
+        log(`  round ${r + 1}${digests ? " with digests" : ""}: client ${c.at(-1)} MiB/s${digests ? "" : ` (${samples.final.at(-1)} to final status)`}, lib-storage ${l.at(-1)} MiB/s`);
+      }
     }
     // Higher is better: the p99 of a throughput is its slow end, the 1st percentile.
     const slowEnd = (s: number[]) => ({ ...summarize(s), p99: Math.min(...s) });
@@ -105,6 +120,8 @@ export async function clientThroughput(rounds: number, sizeMiB = 256, log: (line
       client: slowEnd(samples.client),
       clientToFinalStatus: slowEnd(samples.final),
       sdk: slowEnd(samples.sdk),
+      clientDigests: slowEnd(samples.clientDigests),
+      sdkDigests: slowEnd(samples.sdkDigests),
       defaults: { client: { partBytes: DEFAULT_PART_BYTES, concurrency: CLIENT_PART_CONCURRENCY }, sdk: { partBytes: SDK_PART_BYTES, queueSize: SDK_QUEUE } },
     };
   } finally {
@@ -117,7 +134,7 @@ export async function clientThroughput(rounds: number, sizeMiB = 256, log: (line
 }
 
 /** The client as published (its dist/, built when missing): its sources are typed for browsers. */
-async function builtClient(): Promise<{ createUploadClient: (o: { baseUrl: string; getToken: () => string }) => { upload: (file: Blob, o: { profile: string; filename: string }) => Promise<{ status: string }> } }> {
+async function builtClient(): Promise<{ createUploadClient: (o: { baseUrl: string; getToken: () => string }) => { upload: (file: Blob, o: { profile: string; filename: string; integrity?: boolean }) => Promise<{ status: string }> } }> {
   const dist = new URL("../client/dist/index.js", import.meta.url);
   if (!existsSync(dist)) execFileSync("npm", ["--prefix", new URL("../client", import.meta.url).pathname, "run", "build"], { stdio: "ignore" });
   return import(dist.href);
