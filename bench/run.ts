@@ -441,6 +441,9 @@ const PROBES: Record<string, string> = {
   "probe: Powertools Logger": 'import { Logger } from "@aws-lambda-powertools/logger"; export const logger = new Logger({ serviceName: "x" }); export const handler = () => logger;',
   "probe: Powertools Metrics": 'import { Metrics } from "@aws-lambda-powertools/metrics"; export const metrics = new Metrics({ namespace: "x", serviceName: "x" }); export const handler = () => metrics;',
   "probe: node:https + aws4": 'import { request } from "node:https"; import aws4 from "aws4"; export const handler = () => [request, aws4];',
+  // What signed-http.ts avoids by taking node:http through require: on Node 22 the ES module
+  // namespace reads every export, and the lazy WebSocket getter loads undici.
+  "probe: node:http as an ES module import": 'import { request } from "node:http"; export const handler = () => request;',
   // The floor every HTTP function shares at start (docs/performance.md, "Where a cold import's time goes").
   "probe: zod, sign-put's schemas + loadConfig()": 'import { SignPutRequest } from "../functions/schemas/sign.js"; import { loadConfig } from "../functions/config.js"; export const config = loadConfig(); export const handler = () => SignPutRequest;',
   "probe: lean transport (signed-http, ticket writer, URL presigner)": 'export * from "../functions/adapters/signed-http.js"; export * from "../functions/adapters/dynamo-ticket-writer.js"; export * from "../functions/adapters/url-presigner.js";',
@@ -574,7 +577,8 @@ function ratios() {
     ...Object.fromEntries(ENTRIES.map((fn) => [`${fn} cold import / naive bundle (target ≤ ${COLD_TARGET[fn] ?? 0.4})`, round(imp(fn) / naiveImport)])),
     "Powertools Logger alone, cold import / naive bundle": round((imp("probe: Powertools Logger") - imp("probe: empty bundle")) / naiveImport),
     "Powertools Metrics alone, cold import / naive bundle": round((imp("probe: Powertools Metrics") - imp("probe: empty bundle")) / naiveImport),
-    "zod with sign-put's schemas and the profile parse alone, cold import / naive bundle": round((imp("probe: zod, sign-put's schemas + loadConfig()") - imp("probe: empty bundle")) / naiveImport),
+    "zod with sign-put's schemas and loadConfig() (sealed profiles) alone, cold import / naive bundle": round((imp("probe: zod, sign-put's schemas + loadConfig()") - imp("probe: empty bundle")) / naiveImport),
+    "node:http as an ES module import alone, cold import / naive bundle": round((imp("probe: node:http as an ES module import") - imp("probe: empty bundle")) / naiveImport),
     "lean transport alone, cold import / naive bundle": round((imp("probe: lean transport (signed-http, ticket writer, URL presigner)") - imp("probe: empty bundle")) / naiveImport),
     "empty bundle, cold import / naive bundle": round(imp("probe: empty bundle") / naiveImport),
     "naive design bundle cold import / naive bundle": round(imp("naive-full") / naiveImport),
