@@ -104,7 +104,7 @@ export interface UploadBrokerProps {
   /**
    * Memory and timeout per function, by entry name (`functionEntries()`), e.g.
    * `{ "record-upload": { memorySize: 1024, timeout: Duration.minutes(1) } }`; checked at synth.
-   * @default - 256 MB each; 10 s for HTTP functions, 30 s for event functions
+   * @default - 512 MB for multipart, uppy and list-uploads (DEFAULT_MEMORY_MB), 256 MB for the others; 10 s for HTTP functions, 30 s for event functions
    */
   readonly functionProps?: { readonly [E in FunctionEntry]?: FunctionSettings };
   /** Serve the API under a domain of yours. @default - the execute-api URL */

@@ -82,7 +82,7 @@ export const BUNDLE_SETTINGS = {
 
 /** Memory and timeout of one function; what is left out keeps the broker's default. */
 export interface FunctionSettings {
-  /** In MB, 128 to 10240 (more memory is also more CPU). @default 256 */
+  /** In MB, 128 to 10240 (more memory is also more CPU). @default 512 for multipart, uppy and list-uploads, else 256 */
   readonly memorySize?: number;
   /**
    * At most 30 seconds for the functions behind the HTTP API (API Gateway ends a request after
@@ -91,6 +91,14 @@ export interface FunctionSettings {
    */
   readonly timeout?: Duration;
 }
+
+/**
+ * Memory by function where `npm run bench`'s table recommends more than 256 MB in every run
+ * (docs/performance.md, "Lambda memory"): the 100-part batch and the completion of multipart
+ * and Uppy, and the list's page of views, whose warm answers are CPU-bound. The others answer
+ * as fast at 256 MB, where a cold start already stays within 300 ms.
+ */
+export const DEFAULT_MEMORY_MB: Readonly<Partial<Record<FunctionEntry, number>>> = { multipart: 512, uppy: 512, "list-uploads": 512 };
 
 /** The longest an HTTP API integration may take, hence the longest useful HTTP function timeout. */
 const HTTP_TIMEOUT_LIMIT = Duration.seconds(30);
@@ -128,7 +136,7 @@ export interface UploadFunctionProps {
   readonly description?: string;
   /** Environment, e.g. `BUCKET_NAME`, `TABLE_NAME`, `PROFILES`. */
   readonly environment: Readonly<Record<string, string>>;
-  /** @default 256 (MB; more memory is also more CPU, which shortens cold starts) */
+  /** @default DEFAULT_MEMORY_MB's, else 256 (MB; more memory is also more CPU, which shortens cold starts) */
   readonly memorySize?: number;
   /** @default Duration.seconds(10) */
   readonly timeout?: Duration;
@@ -182,7 +190,7 @@ export class UploadFunction extends Construct {
       handler: "index.handler",
       runtime: FUNCTION_RUNTIME,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB[props.entry] ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
       role: this.role,
       logGroup: this.logGroup,
