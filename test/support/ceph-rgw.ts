@@ -100,6 +100,21 @@ export async function startRgw(): Promise<StrictS3> {
       'radosgw not found on PATH; install: apt-get install -y --no-install-recommends ceph-mon ceph-osd ceph-common radosgw uuid-runtime',
     );
   }
+  // rgw.sh picks free ports at random and binds them a moment later: two clusters starting at
+  // once (parallel test files) can pick the same one, and one of them then fails to start (its
+  // CLI reaches the other's monitor). A new attempt picks new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce();
+    } catch (error) {
+      if (attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+const START_ATTEMPTS = 3;
+
+async function startOnce(): Promise<StrictS3> {
   const dir = mkdtempSync(join(tmpdir(), 'rgw-'));
   const env: NodeJS.ProcessEnv = { ...process.env, RGW_OWNER_PID: String(process.pid) };
 
