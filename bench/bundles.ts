@@ -95,7 +95,7 @@ const LAMBDA_ENV = {
   AWS_SESSION_TOKEN: "session",
   BUCKET_NAME: "uploads-bench",
   TABLE_NAME: "tickets-bench",
-  // As the stack writes them: validated at synth, under their seal.
+  // As the stack writes them: validated at synth, with their checksum.
   ...profilesEnvironment(DEMO_PROFILES),
   EVENT_BUS_NAME: "uploads-bench",
   // deliver-webhook as a stack with a webhook configures it.

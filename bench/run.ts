@@ -577,7 +577,7 @@ function ratios() {
     ...Object.fromEntries(ENTRIES.map((fn) => [`${fn} cold import / naive bundle (target ≤ ${COLD_TARGET[fn] ?? 0.4})`, round(imp(fn) / naiveImport)])),
     "Powertools Logger alone, cold import / naive bundle": round((imp("probe: Powertools Logger") - imp("probe: empty bundle")) / naiveImport),
     "Powertools Metrics alone, cold import / naive bundle": round((imp("probe: Powertools Metrics") - imp("probe: empty bundle")) / naiveImport),
-    "zod with sign-put's schemas and loadConfig() (sealed profiles) alone, cold import / naive bundle": round((imp("probe: zod, sign-put's schemas + loadConfig()") - imp("probe: empty bundle")) / naiveImport),
+    "zod with sign-put's schemas and loadConfig() (profiles with their checksum) alone, cold import / naive bundle": round((imp("probe: zod, sign-put's schemas + loadConfig()") - imp("probe: empty bundle")) / naiveImport),
     "node:http as an ES module import alone, cold import / naive bundle": round((imp("probe: node:http as an ES module import") - imp("probe: empty bundle")) / naiveImport),
     "lean transport alone, cold import / naive bundle": round((imp("probe: lean transport (signed-http, ticket writer, URL presigner)") - imp("probe: empty bundle")) / naiveImport),
     "empty bundle, cold import / naive bundle": round(imp("probe: empty bundle") / naiveImport),

@@ -10,7 +10,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
@@ -133,9 +133,10 @@ export async function clientThroughput(rounds: number, sizeMiB = 256, log: (line
   }
 }
 
-/** The client as published (its dist/, built when missing): its sources are typed for browsers. */
+/** The client as published (its dist/): its sources are typed for browsers. */
 async function builtClient(): Promise<{ createUploadClient: (o: { baseUrl: string; getToken: () => string }) => { upload: (file: Blob, o: { profile: string; filename: string; integrity?: boolean }) => Promise<{ status: string }> } }> {
   const dist = new URL("../client/dist/index.js", import.meta.url);
-  if (!existsSync(dist)) execFileSync("npm", ["--prefix", new URL("../client", import.meta.url).pathname, "run", "build"], { stdio: "ignore" });
+  // Built every run: a dist/ left from older sources would measure old code.
+  execFileSync("npm", ["--prefix", new URL("../client", import.meta.url).pathname, "run", "build"], { stdio: "ignore" });
   return import(dist.href);
 }

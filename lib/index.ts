@@ -4,7 +4,7 @@
  */
 export { UploadBroker, type ProfileInput, type UploadBrokerProps } from "./upload-broker.js";
 export { UploadBrokerStack, type UploadBrokerStackProps } from "./upload-broker-stack.js";
-export { functionEntries, type EventEntry, type FunctionEntry, type FunctionSettings } from "./upload-function.js";
+export { DEFAULT_MEMORY_MB, functionEntries, type EventEntry, type FunctionEntry, type FunctionSettings } from "./upload-function.js";
 export type { CustomDomain } from "./custom-domain.js";
 export type { TicketTableOverrides } from "./ticket-table.js";
 export type { UploadBucketOverrides } from "./upload-bucket.js";

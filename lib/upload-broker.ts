@@ -142,9 +142,11 @@ export class UploadBroker extends Construct {
     super(scope, id);
     this.profiles = props.profiles ? parseProfiles(props.profiles, "UploadBroker profiles") : DEMO_PROFILES;
     const profilesEnv = profilesEnvironment(this.profiles);
-    if (Buffer.byteLength(profilesEnv.PROFILES) > MAX_PROFILES_ENV_BYTES) {
+    // What Lambda counts: each variable's name and value (the list and its checksum).
+    const profilesBytes = Object.entries(profilesEnv).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value), 0);
+    if (profilesBytes > MAX_PROFILES_ENV_BYTES) {
       throw new ConfigError(
-        `UploadBroker: the profiles take ${Buffer.byteLength(profilesEnv.PROFILES)} bytes as JSON, more than ${MAX_PROFILES_ENV_BYTES}; ` +
+        `UploadBroker: the profiles take ${profilesBytes} bytes of environment (as JSON, with their checksum), more than ${MAX_PROFILES_ENV_BYTES}; ` +
           "Lambda allows 4 KB of environment per function. Use fewer or shorter profiles.",
       );
     }

@@ -8,14 +8,15 @@
 import type * as Http from "node:http";
 import type * as Https from "node:https";
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
+import { createRequire as requireFrom } from "node:module";
 import aws4 from "aws4";
 import { resolveCredentials, type Credentials } from "./aws.js";
 
 // Through `require`, as the Lambda runtime itself loads `http` before the handler: on Node 22 an
 // ESM import of `node:http` builds its namespace from every export, and its lazy `WebSocket`
-// getter then loads undici (some 20 ms of every cold start, measured by the bench).
-const builtin = createRequire(import.meta.url);
+// getter then loads undici (some 20 ms of every cold start, measured by the bench). Aliased: the
+// bundles' banner declares `createRequire` itself.
+const builtin = requireFrom(import.meta.url);
 const { Agent: HttpAgent, request: httpRequest } = builtin("node:http") as typeof Http;
 const { Agent: HttpsAgent, request: httpsRequest } = builtin("node:https") as typeof Https;
 type IncomingMessage = Http.IncomingMessage;

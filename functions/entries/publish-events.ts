@@ -24,7 +24,7 @@ const env = parseEnv(Env, process.env);
 const files: PublicFileDeps | undefined = env.PUBLIC_FILES_URL
   ? publicFileDeps({
       region: env.AWS_REGION, bucket: env.BUCKET_NAME, profiles: env.PROFILES ?? "", url: env.PUBLIC_FILES_URL,
-      ...(env.PROFILES_SHA256 ? { profilesSeal: env.PROFILES_SHA256 } : {}),
+      ...(env.PROFILES_SHA256 ? { profilesChecksum: env.PROFILES_SHA256 } : {}),
       ...(env.PUBLIC_FILES_DISTRIBUTION_ID ? { distributionId: env.PUBLIC_FILES_DISTRIBUTION_ID } : {}),
     })
   : undefined;

@@ -32,7 +32,7 @@ describe("functions", () => {
           Variables: Match.objectLike({
             BUCKET_NAME: { Ref: id(stack.broker.bucket) },
             TABLE_NAME: { Ref: id(stack.broker.table) },
-            // Validated at synth and sealed, so the functions take them without parsing again.
+            // Validated at synth, with their checksum, so the functions take them without parsing again.
             ...profilesEnvironment(DEMO_PROFILES),
             // --enable-source-maps would parse the map on every cold start.
             NODE_OPTIONS: Match.absent(),

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { loadConfig, profilesEnvironment } from "../../functions/config.js";
 import { principalFromClaims } from "../../functions/domain/principal.js";
 import { contentTypeAllowed, parseProfiles, profileFor, publicProfiles } from "../../functions/domain/profiles.js";
@@ -45,13 +45,24 @@ describe("loadConfig", () => {
     expect(() => loadConfig({})).toThrow(/BUCKET_NAME[\s\S]*TABLE_NAME[\s\S]*PROFILES/);
   });
 
-  it("takes the profiles the stack sealed as they are, and refuses sealed ones changed since", () => {
-    const sealed = profilesEnvironment(DEMO_PROFILES);
-    expect(sealed.PROFILES_SHA256).toMatch(/^[0-9a-f]{64}$/);
-    expect(loadConfig({ ...env, ...sealed }).profiles).toEqual(DEMO_PROFILES);
-    const edited = sealed.PROFILES.replace('"maxBytes":5242880', '"maxBytes":5242881');
-    expect(edited).not.toBe(sealed.PROFILES);
-    expect(() => loadConfig({ ...env, ...sealed, PROFILES: edited })).toThrow(/PROFILES does not match PROFILES_SHA256/);
+  it("takes the profiles the stack wrote as they are, and validates them again once edited", () => {
+    const written = profilesEnvironment(DEMO_PROFILES);
+    expect(written.PROFILES_SHA256).toMatch(/^[0-9a-f]{64}$/);
+    expect(loadConfig({ ...env, ...written }).profiles).toEqual(DEMO_PROFILES);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      // A valid edit works, with a warning; an invalid one stops the function at start.
+      const edited = written.PROFILES.replace('"maxBytes":5242880', '"maxBytes":5242881');
+      expect(edited).not.toBe(written.PROFILES);
+      expect(loadConfig({ ...env, ...written, PROFILES: edited }).profiles[0]!.maxBytes).toBe(5242881);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/PROFILES_SHA256 does not match/));
+      const broken = written.PROFILES.replace('"maxBytes":5242880', '"maxBytes":-1');
+      expect(() => loadConfig({ ...env, ...written, PROFILES: broken })).toThrow(/profile "avatar" \(#0\): maxBytes/);
+      // What the checksum skips is the parse, never the check: a list it does not match is parsed.
+      expect(() => loadConfig({ ...env, PROFILES: '[{"name":"x"}]', PROFILES_SHA256: "" })).toThrow(/contentTypes/);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("refuses PROFILES that are not JSON or not valid", () => {
